@@ -1,0 +1,114 @@
+"""The member's own pages: home, application status, and account settings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from app.accounts import service
+from app.accounts.models import Status
+from app.accounts.schemas import ChangePasswordIn
+from app.deps import (
+    Ctx,
+    CurrentAuthSession,
+    DbSession,
+    OptionalMember,
+    SignedInMember,
+    verify_csrf,
+)
+from app.errors import ServiceError
+from app.forms import FORM_LEVEL, form_values, validate
+from app.policy import can_see_content
+from app.security.passwords import MAX_LENGTH, MIN_LENGTH
+from app.templating import render
+from app.web import redirect
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+
+
+@router.get("/")
+async def home(request: Request, db: DbSession, member: OptionalMember) -> Response:
+    if member is None:
+        return render(request, "home/landing.html")
+    if not can_see_content(member):
+        return redirect(request, "/application")
+    return render(request, "home/member.html", {"colleagues": await service.colleagues(db, member)})
+
+
+@router.get("/application")
+async def application_status(request: Request, member: SignedInMember) -> Response:
+    if member.is_active:
+        return redirect(request, "/")
+    return render(request, "accounts/application.html", {"statuses": Status, "sent": False})
+
+
+@router.post("/application/resend-verification")
+async def resend_verification(request: Request, db: DbSession, ctx: Ctx, member: SignedInMember) -> Response:
+    await service.resend_verification(db, member, ctx)
+    return render(
+        request, "accounts/application.html", {"statuses": Status, "sent": True}, block="verification"
+    )
+
+
+async def _account_page(
+    request: Request,
+    db: DbSession,
+    member: SignedInMember,
+    session: CurrentAuthSession,
+    *,
+    errors: dict[str, str] | None = None,
+    changed: bool = False,
+    status_code: int = 200,
+    block: str | None = None,
+) -> Response:
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "sessions": await service.list_sessions(db, member),
+            "current_session_id": session.id,
+            "errors": errors or {},
+            "changed": changed,
+            "min_length": MIN_LENGTH,
+            "max_length": MAX_LENGTH,
+        },
+        status_code=status_code,
+        block=block,
+    )
+
+
+@router.get("/account")
+async def account(
+    request: Request, db: DbSession, member: SignedInMember, session: CurrentAuthSession
+) -> Response:
+    return await _account_page(request, db, member, session)
+
+
+@router.post("/account/password")
+async def change_password(
+    request: Request, db: DbSession, ctx: Ctx, member: SignedInMember, session: CurrentAuthSession
+) -> Response:
+    data, errors = validate(ChangePasswordIn, await form_values(request))
+    if data is not None:
+        try:
+            await service.change_password(db, member, data, ctx, keep_session=session.id)
+        except ServiceError as exc:
+            errors = {exc.field or FORM_LEVEL: exc.message}
+        else:
+            return await _account_page(request, db, member, session, changed=True, block="password")
+    return await _account_page(request, db, member, session, errors=errors, status_code=422, block="password")
+
+
+@router.post("/account/sessions/{session_id}/end")
+async def end_session(
+    request: Request,
+    session_id: str,
+    db: DbSession,
+    ctx: Ctx,
+    member: SignedInMember,
+    session: CurrentAuthSession,
+) -> Response:
+    await service.end_session(db, member, session_id, ctx)
+    if session_id == session.id:
+        return redirect(request, "/sign-in")
+    return await _account_page(request, db, member, session, block="sessions")

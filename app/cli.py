@@ -1,0 +1,137 @@
+"""The `liaison` command: migrations, the first admin, demo data and the server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import ROOT, get_settings
+
+cli = typer.Typer(help="Liaison: members-only forum for border management.", no_args_is_help=True)
+T = TypeVar("T")
+
+
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from app.db import create_engine, create_sessionmaker
+
+    async def run() -> T:
+        engine = create_engine(get_settings().database_url)
+        try:
+            async with create_sessionmaker(engine)() as db, db.begin():
+                return await work(db)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _alembic_config(url: str | None = None):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    if url:
+        config.attributes["url"] = url
+    return config
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database schema up to date (the only way the schema is made)."""
+    from alembic import command
+
+    settings = get_settings()
+    if settings.database_url.startswith("sqlite"):
+        Path(settings.database_url.split("///", 1)[-1]).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(_alembic_config(), "head")
+
+
+@cli.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True, help="The admin's e-mail address")],
+    name: Annotated[str, typer.Option(prompt=True, help="The admin's full name")],
+    organisation: Annotated[
+        str, typer.Option(help="Shown as the admin's affiliation")
+    ] = "Liaison secretariat",
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="LIAISON_ADMIN_PASSWORD",
+            help="Prompted for when not given",
+        ),
+    ] = "",
+) -> None:
+    """Create the first admin: vetted, verified, and able to appoint moderators."""
+    from pydantic import TypeAdapter
+
+    from app.accounts import service as accounts_service
+    from app.accounts.models import Member, MemberKind, Role, Status
+    from app.accounts.schemas import Email, NewPassword
+    from app.db import utcnow
+    from app.security import passwords
+
+    try:
+        address = TypeAdapter(Email).validate_python(email)
+        TypeAdapter(NewPassword).validate_python(password)
+    except ValidationError as exc:
+        typer.secho(exc.errors()[0]["msg"].removeprefix("Value error, "), fg="red", err=True)
+        raise typer.Exit(2) from None
+
+    async def work(db: AsyncSession) -> None:
+        if await accounts_service.get_member_by_email(db, address) is not None:
+            typer.secho(f"{address} already has an account.", fg="red", err=True)
+            raise typer.Exit(1)
+        now = utcnow()
+        db.add(
+            Member(
+                email=address,
+                display_name=name.strip(),
+                kind=MemberKind.ACADEMIC,
+                organisation=organisation,
+                role=Role.ADMIN,
+                status=Status.APPROVED,
+                password_hash=passwords.hash_password(accounts_service.hasher(), password),
+                email_verified_at=now,
+                decided_at=now,
+            )
+        )
+
+    _in_transaction(work)
+    typer.secho(f"Admin {address} created.", fg="green")
+
+
+@cli.command()
+def demo() -> None:
+    """Load demo data once (demo mode only) and print the demo accounts and their passwords."""
+    from app import demo as demo_data
+
+    if not get_settings().demo:
+        typer.secho("Demo data is only loaded with LIAISON_DEMO=true.", fg="red", err=True)
+        raise typer.Exit(2)
+    credentials = _in_transaction(demo_data.load)
+    if credentials is not None:
+        demo_data.save_credentials(credentials)
+    if demo_data.CREDENTIALS_FILE.exists():
+        typer.echo("\nDemo accounts (e-mail, password) — also in var/demo-accounts.txt:")
+        typer.echo(demo_data.CREDENTIALS_FILE.read_text())
+
+
+@cli.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the app with uvicorn (use several workers in production)."""
+    import uvicorn
+
+    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True)
+
+
+def main() -> None:
+    cli()

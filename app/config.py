@@ -1,0 +1,91 @@
+"""Settings, read once from the environment (prefix LIAISON_) or a .env file."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+
+INSECURE_KEYS = {"", "change-me", "changeme", "secret", "dev", "development"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIAISON_", env_file=".env", extra="ignore")
+
+    demo: bool = False
+    database_url: str = f"sqlite+aiosqlite:///{VAR / 'liaison.db'}"
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    mail_url: str = f"file://{VAR / 'mail'}"
+    mail_from: str = "Liaison <no-reply@liaison.localhost>"
+    redis_url: str | None = None
+    site_name: str = "Liaison"
+
+    session_idle_minutes: int = Field(60, ge=5, le=24 * 60)
+    session_absolute_hours: int = Field(12, ge=1, le=24 * 30)
+    verification_token_hours: int = Field(48, ge=1, le=24 * 7)
+    reset_token_minutes: int = Field(30, ge=5, le=60)
+    api_token_minutes: int = Field(15, ge=1, le=60)
+
+    argon2_time_cost: int = Field(2, ge=2)
+    argon2_memory_kib: int = Field(19456, ge=19456)
+    argon2_parallelism: int = Field(1, ge=1)
+
+    rate_sign_in_per_address: str = "30/minute"
+    rate_sign_in_per_account: str = "10 per 15 minutes"
+    rate_register_per_address: str = "10/hour"
+    rate_reset_per_address: str = "10/hour"
+    rate_reset_per_account: str = "3/hour"
+    rate_token_per_address: str = "30/minute"
+    rate_token_per_account: str = "10 per 15 minutes"
+
+    @model_validator(mode="after")
+    def _secret_key_required_outside_demo(self) -> Settings:
+        if self.secret_key.strip().lower() in INSECURE_KEYS or len(self.secret_key) < 32:
+            if not self.demo:
+                raise ValueError(
+                    "LIAISON_SECRET_KEY must be set to a random value of at least 32 characters "
+                    "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`); "
+                    "only LIAISON_DEMO=true runs with a generated key."
+                )
+            self.secret_key = _demo_secret_key()
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def session_cookie_name(self) -> str:
+        return "__Host-liaison_session" if self.secure_cookies else "liaison_session"
+
+    @property
+    def csrf_cookie_name(self) -> str:
+        return "__Host-liaison_csrf" if self.secure_cookies else "liaison_csrf"
+
+    @property
+    def jwt_issuer(self) -> str:
+        return self.base_url.rstrip("/")
+
+
+def _demo_secret_key() -> str:
+    """A demo install keeps one generated key under var/ so that sessions survive restarts."""
+    path = VAR / "secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
