@@ -1,7 +1,8 @@
 """Request dependencies, injected through Annotated aliases.
 
 `get_db` owns the transaction: it commits when the route returns, rolls back when it raises, and
-only then hands queued e-mail to the mailer. Services flush but never commit.
+only then hands queued e-mail to the mailer. Services flush but never commit. On failure the loaded
+objects are detached first, so the error page can still show who is signed in.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
             yield session
         except BaseException:
             mail_service.discard_outbox(session)
+            session.expunge_all()
             await session.rollback()
             raise
         else:

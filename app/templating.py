@@ -7,7 +7,8 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from markupsafe import Markup, escape
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app import policy
@@ -25,7 +26,16 @@ def _format_datetime(value: Any) -> str:
 
 
 pages.env.filters["when"] = _format_datetime
+
+
+@pass_context
+def _csrf_field(context: Any) -> Markup:
+    """A global, not a macro, so that blocks rendered alone for HTMX still have it."""
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(context["csrf_token"])
+
+
 pages.env.globals.update(
+    csrf=_csrf_field,
     can_see_content=policy.can_see_content,
     can_vet=policy.can_vet,
     can_read_audit=policy.can_read_audit,

@@ -76,7 +76,7 @@ async def sign_in_page(request: Request, member: OptionalMember, next: str = "/"
 
 
 @router.post("/sign-in")
-async def sign_in(request: Request, db: DbSession, ctx: Ctx) -> Response:
+async def sign_in(request: Request, db: DbSession, ctx: Ctx, _previous: OptionalMember) -> Response:
     values = await form_values(request)
     next_url = safe_next(values.get("next"))
     data, errors = validate(SignInIn, values)
@@ -95,9 +95,8 @@ async def sign_in(request: Request, db: DbSession, ctx: Ctx) -> Response:
             },
             status_code=401,
         )
-    previous = getattr(request.state, "auth_session", None)
-    if previous is not None:
-        await db.delete(previous)
+    if request.state.auth_session is not None:
+        await db.delete(request.state.auth_session)
     token = await service.start_session(db, member, ctx)
     response = redirect(request, next_url if member.is_active else "/application")
     set_session_cookie(response, ctx.settings, token)
