@@ -22,6 +22,7 @@ from app.agencies import api as agencies_api
 from app.agencies import pages as agencies_pages
 from app.audit import api as audit_api
 from app.audit import pages as audit_pages
+from app import logs
 from app.config import ROOT, Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.deps import CsrfFailed, NotVetted, SignInRequired
@@ -159,6 +160,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    logs.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
