@@ -120,9 +120,10 @@ def demo() -> None:
     credentials = _in_transaction(demo_data.load)
     if credentials is not None:
         demo_data.save_credentials(credentials)
-    if demo_data.CREDENTIALS_FILE.exists():
-        typer.echo("\nDemo accounts (e-mail, password) — also in var/demo-accounts.txt:")
-        typer.echo(demo_data.CREDENTIALS_FILE.read_text())
+    path = demo_data.credentials_file()
+    if path.exists():
+        typer.echo(f"\nDemo accounts (e-mail, password) — also in {path}:")
+        typer.echo(path.read_text())
 
 
 @cli.command()
@@ -135,3 +136,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIAISON_", env_file=".env", extra="ignore")
 
     demo: bool = False
+    var_dir: Path = VAR
     database_url: str = f"sqlite+aiosqlite:///{VAR / 'liaison.db'}"
     secret_key: str = ""
     base_url: str = "http://127.0.0.1:8000"
@@ -54,7 +55,7 @@ class Settings(BaseSettings):
                     "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`); "
                     "only LIAISON_DEMO=true runs with a generated key."
                 )
-            self.secret_key = _demo_secret_key()
+            self.secret_key = _demo_secret_key(self.var_dir)
         return self
 
     @property
@@ -74,12 +75,12 @@ class Settings(BaseSettings):
         return self.base_url.rstrip("/")
 
 
-def _demo_secret_key() -> str:
+def _demo_secret_key(var_dir: Path) -> str:
     """A demo install keeps one generated key under var/ so that sessions survive restarts."""
-    path = VAR / "secret.key"
+    path = var_dir / "secret.key"
     if path.exists():
         return path.read_text().strip()
-    VAR.mkdir(parents=True, exist_ok=True)
+    var_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     path.write_text(key)
     path.chmod(0o600)

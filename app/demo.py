@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,11 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import service as accounts_service
 from app.accounts.models import Member, MemberKind, Role, Status
 from app.agencies.models import Agency, AgencyDomain
-from app.config import VAR
+from app.config import get_settings
 from app.db import utcnow
 from app.security import passwords
 
-CREDENTIALS_FILE = VAR / "demo-accounts.txt"
+
+def credentials_file() -> Path:
+    return get_settings().var_dir / "demo-accounts.txt"
+
 
 AGENCIES = [
     ("United Kingdom", "Border Force", ["homeoffice.gov.uk"]),
@@ -142,7 +146,8 @@ async def load(db: AsyncSession) -> list[tuple[str, str]] | None:
 
 
 def save_credentials(credentials: list[tuple[str, str]]) -> None:
-    VAR.mkdir(parents=True, exist_ok=True)
+    path = credentials_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"{email}  {password}" for email, password in credentials]
-    CREDENTIALS_FILE.write_text("\n".join(lines) + "\n")
-    CREDENTIALS_FILE.chmod(0o600)
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)

@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.routing import APIRoute
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import logs
 from app.accounts import admin_pages as accounts_admin_pages
 from app.accounts import api as accounts_api
 from app.accounts import pages as accounts_pages
@@ -22,7 +23,6 @@ from app.agencies import api as agencies_api
 from app.agencies import pages as agencies_pages
 from app.audit import api as audit_api
 from app.audit import pages as audit_pages
-from app import logs
 from app.config import ROOT, Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.deps import CsrfFailed, NotVetted, SignInRequired

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
-from markupsafe import Markup, escape
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup, escape
 
 from app import policy
 from app.config import ROOT, get_settings

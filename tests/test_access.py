@@ -78,8 +78,9 @@ async def test_api_vetting_requires_moderator(client, db, role, expected):
     from app.accounts.models import Role
     from tests.support.factories import make_member
 
-    member = await make_member(db, role={"member": Role.MEMBER, "moderator": Role.MODERATOR,
-                                         "admin": Role.ADMIN}[role])
+    member = await make_member(
+        db, role={"member": Role.MEMBER, "moderator": Role.MODERATOR, "admin": Role.ADMIN}[role]
+    )
     await db.commit()
     headers = await api_token(client, member.email)
     assert (await client.get("/api/v1/vetting/applications", headers=headers)).status_code == expected

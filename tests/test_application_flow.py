@@ -70,7 +70,9 @@ async def test_official_applies_verifies_is_approved_and_signs_in(client, other_
 async def test_new_agency_is_proposed_then_listed_on_approval(client, other_client, db, smtp):
     moderator = await make_member(db, role=Role.MODERATOR)
     await db.commit()
-    data = registration(new_agency_name="Border Police of Bosnia", new_agency_country="Bosnia and Herzegovina")
+    data = registration(
+        new_agency_name="Border Police of Bosnia", new_agency_country="Bosnia and Herzegovina"
+    )
     await post_form(client, "/register", data, page="/register")
     agency = await db.scalar(select(Agency).where(Agency.name == "Border Police of Bosnia"))
     assert agency is not None and agency.is_listed is False
@@ -92,14 +94,21 @@ async def test_reject_needs_a_reason_and_mails_it(client, db, smtp):
     await db.commit()
     await sign_in(client, moderator.email)
 
-    response = await post_form(client, f"/vetting/{applicant.id}/reject", {"reason": ""}, page="/vetting", htmx=True)
+    response = await post_form(
+        client, f"/vetting/{applicant.id}/reject", {"reason": ""}, page="/vetting", htmx=True
+    )
     assert response.status_code == 422
     assert "Give a reason" in response.text
     await db.refresh(applicant)
     assert applicant.status is Status.PENDING
 
-    response = await post_form(client, f"/vetting/{applicant.id}/reject",
-                               {"reason": "We could not confirm your role."}, page="/vetting", htmx=True)
+    response = await post_form(
+        client,
+        f"/vetting/{applicant.id}/reject",
+        {"reason": "We could not confirm your role."},
+        page="/vetting",
+        htmx=True,
+    )
     assert response.status_code == 200 and "Rejected" in response.text
     mail = smtp.wait_for("applicant@example.org", "application")
     assert "We could not confirm your role." in smtp.body(mail)
@@ -180,8 +189,12 @@ async def test_bad_registrations_get_a_message_and_write_nothing(client, db):
 
 
 async def test_academic_registers_with_a_university(client, db, smtp):
-    response = await post_form(client, "/register", registration(
-        kind="academic", organisation="University of Zagreb", email="prof@unizg.example"), page="/register")
+    response = await post_form(
+        client,
+        "/register",
+        registration(kind="academic", organisation="University of Zagreb", email="prof@unizg.example"),
+        page="/register",
+    )
     assert response.status_code == 200
     member = await db.scalar(select(Member).where(Member.email == "prof@unizg.example"))
     assert member.organisation == "University of Zagreb" and member.agency_id is None

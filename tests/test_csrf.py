@@ -34,8 +34,9 @@ async def test_page_write_without_token_is_403(client, db, path, method):
     response = await client.request(method, fill(path), data={"reason": "a reason", "name": "x"})
     assert response.status_code == 403, (path, response.status_code)
     assert "expired" in response.text
-    forged = await client.request(method, fill(path), data={"csrf_token": "0" * 64},
-                                  headers={"HX-Request": "true"})
+    forged = await client.request(
+        method, fill(path), data={"csrf_token": "0" * 64}, headers={"HX-Request": "true"}
+    )
     assert forged.status_code == 403
 
 
@@ -44,8 +45,9 @@ async def test_token_of_another_browser_is_refused(client, other_client, db):
     await db.commit()
     foreign = await csrf_token(other_client)
     await client.get("/sign-in")
-    response = await client.post("/sign-in", data={"email": member.email, "password": "x" * 12,
-                                                   "csrf_token": foreign})
+    response = await client.post(
+        "/sign-in", data={"email": member.email, "password": "x" * 12, "csrf_token": foreign}
+    )
     assert response.status_code == 403
 
 

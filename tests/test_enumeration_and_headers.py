@@ -9,7 +9,7 @@ from app.security.headers import CONTENT_SECURITY_POLICY
 from tests.support.factories import make_member
 from tests.support.web import post_form, sign_in
 
-CSRF = re.compile(r'[0-9a-f]{64}')
+CSRF = re.compile(r"[0-9a-f]{64}")
 
 
 def _normalised(html: str, email: str) -> str:
@@ -19,8 +19,12 @@ def _normalised(html: str, email: str) -> str:
 async def test_registration_answers_the_same_for_known_and_unknown_addresses(client, db, smtp):
     member = await make_member(db, email="known@example.org")
     await db.commit()
-    form = {"display_name": "Someone", "password": "copper-kettle-window-61", "kind": "academic",
-            "organisation": "Somewhere"}
+    form = {
+        "display_name": "Someone",
+        "password": "copper-kettle-window-61",
+        "kind": "academic",
+        "organisation": "Somewhere",
+    }
     known = await post_form(client, "/register", {**form, "email": "known@example.org"}, page="/register")
     unknown = await post_form(client, "/register", {**form, "email": "fresh@example.org"}, page="/register")
     assert known.status_code == unknown.status_code == 200
@@ -35,8 +39,12 @@ async def test_registration_answers_the_same_for_known_and_unknown_addresses(cli
 async def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client, db, smtp):
     await make_member(db, email="known@example.org")
     await db.commit()
-    known = await post_form(client, "/password/forgot", {"email": "known@example.org"}, page="/password/forgot")
-    unknown = await post_form(client, "/password/forgot", {"email": "ghost@example.org"}, page="/password/forgot")
+    known = await post_form(
+        client, "/password/forgot", {"email": "known@example.org"}, page="/password/forgot"
+    )
+    unknown = await post_form(
+        client, "/password/forgot", {"email": "ghost@example.org"}, page="/password/forgot"
+    )
     assert known.status_code == unknown.status_code == 200
     assert _normalised(known.text, "known@example.org") == _normalised(unknown.text, "ghost@example.org")
     assert smtp.to("known@example.org") and not smtp.to("ghost@example.org")
@@ -48,8 +56,12 @@ async def test_password_reset_answers_the_same_for_known_and_unknown_addresses(c
 async def test_sign_in_failure_does_not_say_which_part_was_wrong(client, db):
     member = await make_member(db)
     await db.commit()
-    wrong_password = await post_form(client, "/sign-in", {"email": member.email, "password": "not-the-password"})
-    unknown = await post_form(client, "/sign-in", {"email": "ghost@example.org", "password": "not-the-password"})
+    wrong_password = await post_form(
+        client, "/sign-in", {"email": member.email, "password": "not-the-password"}
+    )
+    unknown = await post_form(
+        client, "/sign-in", {"email": "ghost@example.org", "password": "not-the-password"}
+    )
     assert wrong_password.status_code == unknown.status_code == 401
     assert _normalised(wrong_password.text, member.email) == _normalised(unknown.text, "ghost@example.org")
 

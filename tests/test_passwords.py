@@ -46,18 +46,21 @@ async def test_sign_in_rehashes_when_parameters_change(client, db):
     assert passwords.verify_password(accounts_service.hasher(), member.password_hash, PASSWORD)
 
 
-@pytest.mark.parametrize("password,ok", [
-    ("a" * 11, False),
-    ("abcdefghijk1", True),
-    ("correct-horse-battery-staple-" + "x" * 35, True),
-    ("x" * 64 + "yz12", True),
-    ("y" * 129, False),
-    ("password1234", False),
-    ("Qwerty123456", False),
-    ("iloveyou!!!!2024", False),
-    ("111111111111", False),
-    ("1q2w3e4r5t6y", False),
-])
+@pytest.mark.parametrize(
+    "password,ok",
+    [
+        ("a" * 11, False),
+        ("abcdefghijk1", True),
+        ("correct-horse-battery-staple-" + "x" * 35, True),
+        ("x" * 64 + "yz12", True),
+        ("y" * 129, False),
+        ("password1234", False),
+        ("Qwerty123456", False),
+        ("iloveyou!!!!2024", False),
+        ("111111111111", False),
+        ("1q2w3e4r5t6y", False),
+    ],
+)
 def test_password_rules(password, ok):
     if ok:
         passwords.check_password_rules(password)
@@ -90,10 +93,18 @@ async def _all_stored_text(db) -> str:
 async def test_no_password_or_token_in_database_audit_or_logs(client, db, smtp, caplog):
     caplog.set_level(logging.DEBUG)
     secret_password = "tangerine-lighthouse-quarry-19"
-    await post_form(client, "/register", {
-        "display_name": "Leak Probe", "email": "probe@example.org", "password": secret_password,
-        "kind": "academic", "organisation": "University",
-    }, page="/register")
+    await post_form(
+        client,
+        "/register",
+        {
+            "display_name": "Leak Probe",
+            "email": "probe@example.org",
+            "password": secret_password,
+            "kind": "academic",
+            "organisation": "University",
+        },
+        page="/register",
+    )
     verify_link = smtp.link(smtp.wait_for("probe@example.org", "verify"))
     await client.get(verify_link)
     await post_form(client, "/sign-in", {"email": "probe@example.org", "password": secret_password})
@@ -103,8 +114,9 @@ async def test_no_password_or_token_in_database_audit_or_logs(client, db, smtp, 
     reset_token = reset_link.split("token=")[1]
     session_token = client.cookies.get("liaison_session")
 
-    logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "203.0.113.7", "GET",
-                                             verify_link, "1.1", 200)
+    logging.getLogger("uvicorn.access").info(
+        '%s - "%s %s HTTP/%s" %d', "203.0.113.7", "GET", verify_link, "1.1", 200
+    )
     app_logs = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
     assert "verify-email?token=[redacted]" in app_logs
     stored = await _all_stored_text(db)

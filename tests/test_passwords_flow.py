@@ -34,11 +34,14 @@ async def test_reset_by_emailed_link_ends_every_session(client, other_client, db
     assert (await other_client.get("/account")).status_code == 303
     assert "was changed" in str(smtp.wait_for(member.email, "was changed")["Subject"])
 
-    assert (await post_form(client, "/sign-in", {"email": member.email, "password": PASSWORD})).status_code == 401
+    assert (
+        await post_form(client, "/sign-in", {"email": member.email, "password": PASSWORD})
+    ).status_code == 401
     await sign_in(client, member.email, NEW)
 
-    again = await post_form(client, "/password/reset", {"token": token, "password": "another-pass-phrase-9"},
-                            page="/account")
+    again = await post_form(
+        client, "/password/reset", {"token": token, "password": "another-pass-phrase-9"}, page="/account"
+    )
     assert again.status_code == 400 and "invalid, used or expired" in again.text
     assert await db.scalar(select(AuditEvent.id).where(AuditEvent.action == "account.password_reset"))
 
@@ -94,13 +97,23 @@ async def test_change_password_asks_for_the_current_one(client, other_client, db
     await db.commit()
     await sign_in(client, member.email)
     await sign_in(other_client, member.email)
-    wrong = await post_form(client, "/account/password", {"current_password": "not-it-at-all",
-                                                          "new_password": NEW}, page="/account", htmx=True)
+    wrong = await post_form(
+        client,
+        "/account/password",
+        {"current_password": "not-it-at-all", "new_password": NEW},
+        page="/account",
+        htmx=True,
+    )
     assert wrong.status_code == 422 and "current password is not correct" in wrong.text
     assert "<html" not in wrong.text
 
-    ok = await post_form(client, "/account/password", {"current_password": PASSWORD, "new_password": NEW},
-                         page="/account", htmx=True)
+    ok = await post_form(
+        client,
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": NEW},
+        page="/account",
+        htmx=True,
+    )
     assert ok.status_code == 200 and "Your password was changed" in ok.text
     assert (await client.get("/account")).status_code == 200, "this session stays"
     assert (await other_client.get("/account")).status_code == 303, "other sessions end"

@@ -17,8 +17,9 @@ async def _attempts(client, email: str, count: int) -> list[int]:
     token = await csrf_token(client)
     codes = []
     for _ in range(count):
-        response = await client.post("/sign-in", data={"email": email, "password": "wrong-password-000",
-                                                       "csrf_token": token})
+        response = await client.post(
+            "/sign-in", data={"email": email, "password": "wrong-password-000", "csrf_token": token}
+        )
         codes.append(response.status_code)
     return codes
 
@@ -46,7 +47,9 @@ async def test_429_carries_retry_after(client, db):
     token = await csrf_token(client)
     for _ in range(10):
         await client.post("/sign-in", data={"email": member.email, "password": "x", "csrf_token": token})
-    response = await client.post("/sign-in", data={"email": member.email, "password": "x", "csrf_token": token})
+    response = await client.post(
+        "/sign-in", data={"email": member.email, "password": "x", "csrf_token": token}
+    )
     assert response.status_code == 429
     assert 0 < int(response.headers["retry-after"]) <= 15 * 60
     assert "Too many attempts" in response.text
@@ -54,14 +57,19 @@ async def test_429_carries_retry_after(client, db):
 
 async def test_registration_reset_and_token_endpoints_are_limited(client):
     codes = [
-        (await post_form(client, "/password/forgot", {"email": "someone@example.org"},
-                         page="/password/forgot")).status_code
+        (
+            await post_form(
+                client, "/password/forgot", {"email": "someone@example.org"}, page="/password/forgot"
+            )
+        ).status_code
         for _ in range(4)
     ]
     assert codes == [200, 200, 200, 429]
 
     codes = [
-        (await client.post("/api/v1/auth/token", data={"username": "a@example.org", "password": "x"})).status_code
+        (
+            await client.post("/api/v1/auth/token", data={"username": "a@example.org", "password": "x"})
+        ).status_code
         for _ in range(11)
     ]
     assert codes[-1] == 429 and codes[:10] == [401] * 10
@@ -70,11 +78,18 @@ async def test_registration_reset_and_token_endpoints_are_limited(client):
         (await client.post("/api/v1/accounts", json={"display_name": "x"})).status_code for _ in range(3)
     ]
     assert codes == [422, 422, 422], "invalid bodies are refused before counting"
-    body = {"display_name": "Valid Name", "email": "e{}@example.org", "password": "lantern-quarry-harbour-3",
-            "kind": "academic", "organisation": "University"}
+    body = {
+        "display_name": "Valid Name",
+        "email": "e{}@example.org",
+        "password": "lantern-quarry-harbour-3",
+        "kind": "academic",
+        "organisation": "University",
+    }
     codes = []
     for i in range(11):
-        codes.append((await client.post("/api/v1/accounts", json={**body, "email": f"e{i}@example.org"})).status_code)
+        codes.append(
+            (await client.post("/api/v1/accounts", json={**body, "email": f"e{i}@example.org"})).status_code
+        )
     assert codes[:10] == [202] * 10 and codes[10] == 429
 
 

@@ -55,7 +55,9 @@ async def test_every_sign_in_gets_a_new_session_id_and_drops_the_old(client, db)
     await sign_in(client, member.email)
     second = client.cookies.get("liaison_session")
     assert first and second and first != second
-    count = await db.scalar(select(func.count()).select_from(AuthSession).where(AuthSession.member_id == member.id))
+    count = await db.scalar(
+        select(func.count()).select_from(AuthSession).where(AuthSession.member_id == member.id)
+    )
     assert count == 1
 
 
@@ -124,14 +126,22 @@ async def test_suspension_ends_every_session_and_token(client, other_client, db)
     member = await make_member(db)
     await db.commit()
     await sign_in(client, member.email)
-    token = (await client.post("/api/v1/auth/token", data={"username": member.email,
-                                                          "password": "violet-harbour-lantern-42"})).json()
+    token = (
+        await client.post(
+            "/api/v1/auth/token", data={"username": member.email, "password": "violet-harbour-lantern-42"}
+        )
+    ).json()
     bearer = {"Authorization": f"Bearer {token['access_token']}"}
     assert (await client.get("/api/v1/me", headers=bearer)).status_code == 200
 
     await sign_in(other_client, admin.email)
-    response = await post_form(other_client, f"/admin/members/{member.id}/suspend",
-                               {"reason": "Left the agency"}, page="/admin/members", htmx=True)
+    response = await post_form(
+        other_client,
+        f"/admin/members/{member.id}/suspend",
+        {"reason": "Left the agency"},
+        page="/admin/members",
+        htmx=True,
+    )
     assert response.status_code == 200 and "suspended" in response.text
 
     assert (await client.get("/account")).status_code == 303

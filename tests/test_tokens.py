@@ -20,8 +20,17 @@ from tests.support.web import api_token, post_form
 def _claims(**overrides):
     settings = get_settings()
     now = int(utcnow().timestamp())
-    claims = {"iss": settings.jwt_issuer, "aud": tokens.AUDIENCE, "sub": "1", "iat": now, "nbf": now,
-              "exp": now + 300, "jti": "abc", "purpose": "api", "epoch": 0}
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": tokens.AUDIENCE,
+        "sub": "1",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "jti": "abc",
+        "purpose": "api",
+        "epoch": 0,
+    }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -42,8 +51,16 @@ def test_every_registered_claim_is_required(missing):
         _decode(token)
 
 
-@pytest.mark.parametrize("claim,value", [("iss", "https://evil.example"), ("aud", "other"),
-                                         ("exp", 1), ("purpose", "reset-password"), ("purpose", None)])
+@pytest.mark.parametrize(
+    "claim,value",
+    [
+        ("iss", "https://evil.example"),
+        ("aud", "other"),
+        ("exp", 1),
+        ("purpose", "reset-password"),
+        ("purpose", None),
+    ],
+)
 def test_wrong_claims_are_refused(claim, value):
     token = jwt.encode(_claims(**{claim: value}), get_settings().secret_key, algorithm="HS256")
     with pytest.raises(tokens.TokenInvalid):
@@ -86,15 +103,23 @@ async def test_password_change_voids_api_tokens(client, db):
     member = await make_member(db)
     await db.commit()
     headers = await api_token(client, member.email)
-    response = await client.post("/api/v1/me/password", headers=headers,
-                                 json={"current_password": PASSWORD, "new_password": "new-orchard-window-88"})
+    response = await client.post(
+        "/api/v1/me/password",
+        headers=headers,
+        json={"current_password": PASSWORD, "new_password": "new-orchard-window-88"},
+    )
     assert response.status_code == 200
     assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
 
 
 def test_expired_token_is_refused():
     settings = get_settings()
-    token, _ = tokens.issue(secret=settings.secret_key, issuer=settings.jwt_issuer, subject=1,
-                            purpose=TokenPurpose.API.value, lifetime=timedelta(seconds=-5))
+    token, _ = tokens.issue(
+        secret=settings.secret_key,
+        issuer=settings.jwt_issuer,
+        subject=1,
+        purpose=TokenPurpose.API.value,
+        lifetime=timedelta(seconds=-5),
+    )
     with pytest.raises(tokens.TokenInvalid):
         _decode(token)

@@ -22,20 +22,39 @@ def password_hash() -> str:
     return passwords.hash_password(accounts_service.hasher(), PASSWORD)
 
 
-async def make_agency(db: AsyncSession, *, name: str | None = None, country: str = "Croatia",
-                      domains: tuple[str, ...] = (), listed: bool = True) -> Agency:
+async def make_agency(
+    db: AsyncSession,
+    *,
+    name: str | None = None,
+    country: str = "Croatia",
+    domains: tuple[str, ...] = (),
+    listed: bool = True,
+) -> Agency:
     n = next(_seq)
-    agency = Agency(name=name or f"Border Police {n}", country=country, is_listed=listed,
-                    domains=[AgencyDomain(domain=d) for d in domains])
+    agency = Agency(
+        name=name or f"Border Police {n}",
+        country=country,
+        is_listed=listed,
+        domains=[AgencyDomain(domain=d) for d in domains],
+    )
     db.add(agency)
     await db.flush()
     return agency
 
 
-async def make_member(db: AsyncSession, *, role: Role = Role.MEMBER, status: Status = Status.APPROVED,
-                      kind: MemberKind = MemberKind.ACADEMIC, agency: Agency | None = None,
-                      email: str | None = None, name: str | None = None, verified: bool = True,
-                      suspended: bool = False, password_hash_value: str | None = None) -> Member:
+async def make_member(
+    db: AsyncSession,
+    *,
+    role: Role = Role.MEMBER,
+    status: Status = Status.APPROVED,
+    kind: MemberKind = MemberKind.ACADEMIC,
+    agency: Agency | None = None,
+    email: str | None = None,
+    name: str | None = None,
+    verified: bool = True,
+    suspended: bool = False,
+    password_hash_value: str | None = None,
+) -> Member:
     n = next(_seq)
     if agency is not None:
         kind = MemberKind.OFFICIAL

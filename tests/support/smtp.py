@@ -50,7 +50,9 @@ class SmtpSink:
                 if subject_part.lower() in str(message["Subject"]).lower():
                     return message
             time.sleep(0.05)
-        raise AssertionError(f"no mail to {address} about {subject_part!r}; got {[m['Subject'] for m in self.messages]}")
+        raise AssertionError(
+            f"no mail to {address} about {subject_part!r}; got {[m['Subject'] for m in self.messages]}"
+        )
 
     @staticmethod
     def body(message: EmailMessage) -> str:

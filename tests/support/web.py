@@ -18,8 +18,14 @@ async def csrf_token(client: httpx.AsyncClient, page: str = "/sign-in") -> str:
     return match.group(1)
 
 
-async def post_form(client: httpx.AsyncClient, url: str, data: dict[str, str] | None = None, *,
-                    page: str = "/sign-in", htmx: bool = False) -> httpx.Response:
+async def post_form(
+    client: httpx.AsyncClient,
+    url: str,
+    data: dict[str, str] | None = None,
+    *,
+    page: str = "/sign-in",
+    htmx: bool = False,
+) -> httpx.Response:
     token = await csrf_token(client, page)
     headers = {"HX-Request": "true"} if htmx else {}
     return await client.post(url, data={**(data or {}), "csrf_token": token}, headers=headers)
