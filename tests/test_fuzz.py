@@ -13,8 +13,21 @@ from tests.support.web import csrf_token, sign_in
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 text = st.text(max_size=200)
-fields = st.dictionaries(st.sampled_from(["display_name", "email", "password", "kind", "agency_id",
-                                          "new_agency_name", "new_agency_country", "organisation"]), text)
+fields = st.dictionaries(
+    st.sampled_from(
+        [
+            "display_name",
+            "email",
+            "password",
+            "kind",
+            "agency_id",
+            "new_agency_name",
+            "new_agency_country",
+            "organisation",
+        ]
+    ),
+    text,
+)
 
 
 @given(fields)
@@ -48,7 +61,11 @@ async def test_pages_and_api_never_500_on_generated_input(client, db, values, qu
     for path in ["/admin/agencies", "/vetting/1/reject", "/admin/members/1/suspend"]:
         response = await client.post(path, data={**values, "csrf_token": token})
         assert response.status_code < 500, (path, values)
-    for path in ["/api/v1/accounts", "/api/v1/password/forgot", "/api/v1/password/reset",
-                 "/api/v1/accounts/verify-email"]:
+    for path in [
+        "/api/v1/accounts",
+        "/api/v1/password/forgot",
+        "/api/v1/password/reset",
+        "/api/v1/accounts/verify-email",
+    ]:
         response = await client.post(path, json=values)
         assert response.status_code < 500, (path, values)

@@ -39,7 +39,9 @@ async def test_apply_verify_approve_and_sign_in(live_server, browser):
     await applicant.get_by_label("Official e-mail address").fill(APPLICANT)
     await applicant.get_by_label("Password").fill(APPLICANT_PASSWORD)
     await applicant.get_by_label("Agency official").check()
-    await applicant.get_by_label("Agency in the directory").select_option(label="Croatia — Border Police Directorate")
+    await applicant.get_by_label("Agency in the directory").select_option(
+        label="Croatia — Border Police Directorate"
+    )
     await applicant.get_by_role("button", name="Send application").click()
     await applicant.get_by_role("heading", name="Check your e-mail").wait_for()
     await assert_accessible(applicant)
