@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     rate_sign_in_per_address: str = "30/minute"
     rate_sign_in_per_account: str = "10 per 15 minutes"
     rate_register_per_address: str = "10/hour"
+    rate_register_per_account: str = "3/hour"
     rate_reset_per_address: str = "10/hour"
     rate_reset_per_account: str = "3/hour"
     rate_token_per_address: str = "30/minute"

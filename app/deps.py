@@ -46,7 +46,7 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
             raise
         else:
             await session.commit()
-            await mail_service.deliver_outbox(session, request.app.state.mailer)
+            await request.app.state.postman.dispatch(mail_service.take_outbox(session))
 
 
 DbSession = Annotated[AsyncSession, Depends(get_db, scope="function")]

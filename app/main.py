@@ -27,7 +27,7 @@ from app.config import ROOT, Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.deps import CsrfFailed, NotVetted, SignInRequired
 from app.errors import ServiceError
-from app.mail.service import mailer_from_url
+from app.mail.service import Postman, mailer_from_url
 from app.policy import Forbidden, NotVisible
 from app.security.csrf import CsrfCookieMiddleware
 from app.security.headers import SecurityHeadersMiddleware
@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.engine = engine
             app.state.sessionmaker = create_sessionmaker(engine)
         yield
+        await app.state.postman.drain()
         if hasattr(app.state, "engine"):
             await app.state.engine.dispose()
 
@@ -180,7 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
-    app.state.mailer = mailer_from_url(settings.mail_url)
+    app.state.postman = Postman(mailer_from_url(settings.mail_url))
     app.state.limiter = RateLimiter(settings.redis_url)
 
     install_error_handlers(app)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from app.cli import _alembic_config  # noqa: E402
 from app.db import create_engine  # noqa: E402
-from app.mail.service import SmtpMailer  # noqa: E402
+from app.mail.service import Postman, SmtpMailer  # noqa: E402
 from app.main import create_app  # noqa: E402
 from tests.support.smtp import SmtpSink  # noqa: E402
 
@@ -105,9 +105,10 @@ def app_instance():  # type: ignore[no-untyped-def]
 async def app(app_instance, sessionmaker, smtp):  # type: ignore[no-untyped-def]
     smtp.clear()
     app_instance.state.sessionmaker = sessionmaker
-    app_instance.state.mailer = SmtpMailer(f"smtp://127.0.0.1:{smtp.port}")
+    app_instance.state.postman = Postman(SmtpMailer(f"smtp://127.0.0.1:{smtp.port}"))
     await app_instance.state.limiter.reset()
     yield app_instance
+    await app_instance.state.postman.drain()
 
 
 def make_client(app, ip: str = CLIENT_IP) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]

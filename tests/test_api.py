@@ -22,7 +22,7 @@ async def test_apply_verify_vet_and_use_the_api(client, db, smtp):
     }
     response = await client.post("/api/v1/accounts", json=body)
     assert response.status_code == 202
-    token = smtp.link(smtp.wait_for("nikola@policija.me", "verify")).split("token=")[1]
+    token = smtp.link(await smtp.wait_for("nikola@policija.me", "verify")).split("token=")[1]
     verified = await client.post("/api/v1/accounts/verify-email", json={"token": token})
     assert verified.status_code == 200 and verified.json()["email_verified"] is True
 
@@ -139,7 +139,7 @@ async def test_api_sessions_and_password_reset(client, other_client, db, smtp):
     assert (await client.delete("/api/v1/me/sessions/nope", headers=headers)).status_code == 404
 
     await client.post("/api/v1/password/forgot", json={"email": member.email})
-    token = smtp.link(smtp.wait_for(member.email, "reset")).split("token=")[1]
+    token = smtp.link(await smtp.wait_for(member.email, "reset")).split("token=")[1]
     reset = await client.post(
         "/api/v1/password/reset", json={"token": token, "password": "harbour-violet-kite-64"}
     )

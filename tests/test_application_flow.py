@@ -34,7 +34,7 @@ async def test_official_applies_verifies_is_approved_and_signs_in(client, other_
     assert response.status_code == 200
     assert "Check your e-mail" in response.text
 
-    mail = smtp.wait_for("mia.kovac@mup.hr", "verify")
+    mail = await smtp.wait_for("mia.kovac@mup.hr", "verify")
     response = await client.get(smtp.link(mail))
     assert response.status_code == 200 and "verified" in response.text
 
@@ -56,7 +56,7 @@ async def test_official_applies_verifies_is_approved_and_signs_in(client, other_
     assert response.text.lstrip().startswith("<article"), "HTMX gets the row, not the page"
     assert "Approved" in response.text and "<html" not in response.text
 
-    smtp.wait_for("mia.kovac@mup.hr", "approved")
+    await smtp.wait_for("mia.kovac@mup.hr", "approved")
     home = await client.get("/")
     assert home.status_code == 200 and "Welcome, Mia Kovač" in home.text
     assert "Ivana Horvat" in home.text
@@ -78,7 +78,7 @@ async def test_new_agency_is_proposed_then_listed_on_approval(client, other_clie
     assert agency is not None and agency.is_listed is False
     assert "Border Police of Bosnia" not in (await client.get("/register")).text
 
-    await client.get(smtp.link(smtp.wait_for("mia.kovac@mup.hr", "verify")))
+    await client.get(smtp.link(await smtp.wait_for("mia.kovac@mup.hr", "verify")))
     await sign_in(other_client, moderator.email)
     queue = await other_client.get("/vetting")
     assert "new agency, not in the directory" in queue.text
@@ -110,7 +110,7 @@ async def test_reject_needs_a_reason_and_mails_it(client, db, smtp):
         htmx=True,
     )
     assert response.status_code == 200 and "Rejected" in response.text
-    mail = smtp.wait_for("applicant@example.org", "application")
+    mail = await smtp.wait_for("applicant@example.org", "application")
     assert "We could not confirm your role." in smtp.body(mail)
     event = await db.scalar(select(AuditEvent).where(AuditEvent.action == "vetting.rejected"))
     assert event.details == {"reason": "We could not confirm your role."}
@@ -154,7 +154,7 @@ async def test_resend_verification(client, db, smtp):
     await sign_in(client, applicant.email)
     response = await post_form(client, "/application/resend-verification", page="/application", htmx=True)
     assert "on its way" in response.text
-    await client.get(smtp.link(smtp.wait_for("late@example.org", "verify")))
+    await client.get(smtp.link(await smtp.wait_for("late@example.org", "verify")))
     await db.refresh(applicant)
     assert applicant.email_verified_at is not None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from email import message_from_bytes, policy
 
 import pytest
@@ -11,12 +12,12 @@ from app.accounts.models import Member
 from app.config import get_settings
 from app.deps import get_db
 from app.mail import service as mail_service
-from app.mail.service import FolderMailer, SmtpMailer, mailer_from_url
+from app.mail.service import FolderMailer, Postman, SmtpMailer, mailer_from_url
 
 
 class _App:
     def __init__(self, sessionmaker, mailer) -> None:
-        self.state = type("State", (), {"sessionmaker": sessionmaker, "mailer": mailer})()
+        self.state = type("State", (), {"sessionmaker": sessionmaker, "postman": Postman(mailer)})()
 
 
 class _Request:
@@ -48,6 +49,7 @@ async def test_a_failed_request_writes_nothing_and_sends_nothing(sessionmaker, s
     mail_service.queue(session, _message("half@example.org"))
     with pytest.raises(RuntimeError):
         await dependency.athrow(RuntimeError("the route failed"))
+    await request.app.state.postman.drain()
     assert await db.scalar(select(func.count(Member.id))) == before
     assert smtp.messages == []
 
@@ -61,6 +63,7 @@ async def test_a_successful_request_commits_then_sends(sessionmaker, smtp, db):
     mail_service.queue(session, _message("whole@example.org"))
     with pytest.raises(StopAsyncIteration):
         await dependency.__anext__()
+    await request.app.state.postman.drain()
     assert await db.scalar(select(Member.id).where(Member.email == "whole@example.org"))
     assert [m["To"] for m in smtp.messages] == ["whole@example.org"]
 
@@ -95,4 +98,26 @@ async def test_smtp_failure_after_commit_is_logged_not_raised(sessionmaker, capl
     mail_service.queue(session, _message("nobody@example.org"))
     with pytest.raises(StopAsyncIteration):
         await dependency.__anext__()
+    await request.app.state.postman.drain()
     assert "mail delivery failed" in caplog.text
+
+
+class _SlowMailer:
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.sent: list[str] = []
+
+    async def send(self, message) -> None:
+        await self.release.wait()
+        self.sent.append(message["To"])
+
+
+async def test_mail_is_delivered_after_the_response_not_before():
+    """Equal response times whether or not a message goes out: no timing oracle for accounts."""
+    slow = _SlowMailer()
+    postman = Postman(slow)
+    await asyncio.wait_for(postman.dispatch([_message("a@example.org")]), timeout=1)
+    assert slow.sent == []
+    slow.release.set()
+    await postman.drain()
+    assert slow.sent == ["a@example.org"]

@@ -105,11 +105,11 @@ async def test_no_password_or_token_in_database_audit_or_logs(client, db, smtp, 
         },
         page="/register",
     )
-    verify_link = smtp.link(smtp.wait_for("probe@example.org", "verify"))
+    verify_link = smtp.link(await smtp.wait_for("probe@example.org", "verify"))
     await client.get(verify_link)
     await post_form(client, "/sign-in", {"email": "probe@example.org", "password": secret_password})
     await post_form(client, "/password/forgot", {"email": "probe@example.org"}, page="/password/forgot")
-    reset_link = smtp.link(smtp.wait_for("probe@example.org", "reset"))
+    reset_link = smtp.link(await smtp.wait_for("probe@example.org", "reset"))
     verify_token = verify_link.split("token=")[1]
     reset_token = reset_link.split("token=")[1]
     session_token = client.cookies.get("liaison_session")

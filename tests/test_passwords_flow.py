@@ -17,7 +17,7 @@ NEW = "saffron-canal-bicycle-55"
 
 async def _reset_link(client, smtp, email: str) -> str:
     await post_form(client, "/password/forgot", {"email": email}, page="/password/forgot")
-    return smtp.link(smtp.wait_for(email, "reset"))
+    return smtp.link(await smtp.wait_for(email, "reset"))
 
 
 async def test_reset_by_emailed_link_ends_every_session(client, other_client, db, smtp):
@@ -32,7 +32,7 @@ async def test_reset_by_emailed_link_ends_every_session(client, other_client, db
     response = await post_form(client, "/password/reset", {"token": token, "password": NEW}, page=link)
     assert response.status_code == 200 and "Every session" in response.text
     assert (await other_client.get("/account")).status_code == 303
-    assert "was changed" in str(smtp.wait_for(member.email, "was changed")["Subject"])
+    assert "was changed" in str((await smtp.wait_for(member.email, "was changed"))["Subject"])
 
     assert (
         await post_form(client, "/sign-in", {"email": member.email, "password": PASSWORD})
@@ -117,4 +117,4 @@ async def test_change_password_asks_for_the_current_one(client, other_client, db
     assert ok.status_code == 200 and "Your password was changed" in ok.text
     assert (await client.get("/account")).status_code == 200, "this session stays"
     assert (await other_client.get("/account")).status_code == 303, "other sessions end"
-    smtp.wait_for(member.email, "was changed")
+    await smtp.wait_for(member.email, "was changed")

@@ -152,3 +152,23 @@ async def test_suspension_ends_every_session_and_token(client, other_client, db)
 
     await post_form(other_client, f"/admin/members/{member.id}/reinstate", page="/admin/members")
     assert (await client.get("/")).status_code == 200
+
+
+async def test_sign_in_never_redirects_off_site(client, db):
+    member = await make_member(db)
+    await db.commit()
+    for target in ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)"]:
+        client.cookies.clear()
+        response = await post_form(
+            client,
+            "/sign-in",
+            {"email": member.email, "password": "violet-harbour-lantern-42", "next": target},
+        )
+        assert response.status_code == 303 and response.headers["location"] == "/", target
+    client.cookies.clear()
+    response = await post_form(
+        client,
+        "/sign-in",
+        {"email": member.email, "password": "violet-harbour-lantern-42", "next": "/account"},
+    )
+    assert response.headers["location"] == "/account"

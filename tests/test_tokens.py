@@ -88,7 +88,7 @@ async def test_an_email_token_is_not_an_api_token(client, db, smtp):
     member = await make_member(db, email="purpose@example.org")
     await db.commit()
     await post_form(client, "/password/forgot", {"email": member.email}, page="/password/forgot")
-    reset = smtp.link(smtp.wait_for(member.email, "reset")).split("token=")[1]
+    reset = smtp.link(await smtp.wait_for(member.email, "reset")).split("token=")[1]
     response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {reset}"})
     assert response.status_code == 401
 

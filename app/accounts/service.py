@@ -71,6 +71,7 @@ async def get_member_by_email(db: AsyncSession, email: str) -> Member | None:
 async def register(db: AsyncSession, data: RegistrationIn, ctx: RequestContext) -> None:
     """Answers identically whether or not the address is known; the owner learns by e-mail."""
     await ctx.limiter.hit(ctx.settings.rate_register_per_address, "register", ctx.ip or "-")
+    await ctx.limiter.hit(ctx.settings.rate_register_per_account, "register-account", data.email)
     existing = await get_member_by_email(db, data.email)
     password_hash = passwords.hash_password(hasher(ctx.settings), data.password)
     if existing is not None:

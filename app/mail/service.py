@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from email.message import EmailMessage
@@ -93,13 +94,43 @@ def discard_outbox(db: AsyncSession) -> None:
     db.info.pop(OUTBOX_KEY, None)
 
 
-async def deliver_outbox(db: AsyncSession, mailer: Mailer) -> None:
-    """Runs after commit; a failed delivery is logged (without the body, which may carry a token)."""
-    for message in db.info.pop(OUTBOX_KEY, []):
-        try:
-            await mailer.send(message)
-        except Exception:
-            log.exception("mail delivery failed: subject=%r", message["Subject"])
+def take_outbox(db: AsyncSession) -> list[EmailMessage]:
+    return list(db.info.pop(OUTBOX_KEY, []))
+
+
+class Postman:
+    """Delivers committed mail off the request path.
+
+    Sending in the background keeps response times equal whether or not a message went out, so
+    timing cannot tell an attacker which addresses have accounts. `drain` waits for what is in flight
+    (at shutdown, and in tests).
+    """
+
+    def __init__(self, mailer: Mailer, *, background: bool = True) -> None:
+        self.mailer = mailer
+        self.background = background
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    async def dispatch(self, messages: list[EmailMessage]) -> None:
+        if not messages:
+            return
+        if not self.background:
+            await self._deliver(messages)
+            return
+        task = asyncio.create_task(self._deliver(messages))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def drain(self) -> None:
+        while self._in_flight:
+            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+
+    async def _deliver(self, messages: list[EmailMessage]) -> None:
+        for message in messages:
+            try:
+                await self.mailer.send(message)
+            except Exception:
+                log.exception("mail delivery failed: subject=%r", message["Subject"])
 
 
 def send_template(db: AsyncSession, settings: Any, to: str, template: str, **context: Any) -> None:

@@ -3,7 +3,6 @@ Every page visited is checked with axe-core; serious or critical violations fail
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 from axe_playwright_python.async_playwright import Axe
@@ -22,7 +21,7 @@ async def assert_accessible(page) -> None:
 
 
 async def wait_for_mail(smtp, address: str, subject: str):
-    return await asyncio.to_thread(smtp.wait_for, address, subject)
+    return await smtp.wait_for(address, subject)
 
 
 async def test_apply_verify_approve_and_sign_in(live_server, browser):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import time
@@ -43,13 +44,13 @@ class SmtpSink:
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in m["X-Envelope-To"]]
 
-    def wait_for(self, address: str, subject_part: str, timeout: float = 10.0) -> EmailMessage:
-        deadline = time.monotonic() + timeout
+    async def wait_for(self, address: str, subject_part: str, within: float = 10.0) -> EmailMessage:
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             for message in self.to(address):
                 if subject_part.lower() in str(message["Subject"]).lower():
                     return message
-            time.sleep(0.05)
+            await asyncio.sleep(0.02)
         raise AssertionError(
             f"no mail to {address} about {subject_part!r}; got {[m['Subject'] for m in self.messages]}"
         )
