@@ -177,7 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Liaison API",
         version="1",
         lifespan=lifespan,
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
     )

@@ -178,3 +178,9 @@ async def test_openapi_lists_the_account_and_vetting_operations(client):
     ]:
         assert path in paths, path
     assert not any(p.startswith("/vetting") or p == "/" for p in paths), "pages stay out of the API document"
+
+
+async def test_no_third_party_api_console_is_served(client):
+    """FastAPI's Swagger page loads scripts from a CDN and inline code; the JSON document is enough."""
+    assert (await client.get("/api/v1/docs")).status_code == 404
+    assert (await client.get("/docs")).status_code == 404
