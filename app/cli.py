@@ -95,6 +95,7 @@ def create_admin(
             Member(
                 email=address,
                 display_name=name.strip(),
+                username=await accounts_service.unique_username(db, name),
                 kind=MemberKind.ACADEMIC,
                 organisation=organisation,
                 role=Role.ADMIN,

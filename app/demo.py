@@ -130,6 +130,7 @@ async def load(db: AsyncSession) -> list[tuple[str, str]] | None:
             Member(
                 email=account.email,
                 display_name=account.name,
+                username=await accounts_service.unique_username(db, account.name),
                 password_hash=passwords.hash_password(hasher, password),
                 kind=account.kind,
                 agency_id=agencies[account.agency].id if account.agency else None,
@@ -141,7 +142,7 @@ async def load(db: AsyncSession) -> list[tuple[str, str]] | None:
             )
         )
         credentials.append((account.email, password))
-    await db.flush()
+        await db.flush()
     return credentials
 
 

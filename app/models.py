@@ -4,5 +4,36 @@ from app.accounts.models import AuthSession, Member, OneTimeToken
 from app.agencies.models import Agency, AgencyDomain
 from app.audit.models import AuditEvent
 from app.db import Base
+from app.forum.models import (
+    AccessGrant,
+    Category,
+    Post,
+    PostRevision,
+    ReadMark,
+    Subscription,
+    Thread,
+    ThreadParticipant,
+)
+from app.groups.models import GroupMembership, MemberGroup
+from app.notifications.models import Notification
 
-__all__ = ["Agency", "AgencyDomain", "AuditEvent", "AuthSession", "Base", "Member", "OneTimeToken"]
+__all__ = [
+    "AccessGrant",
+    "Agency",
+    "AgencyDomain",
+    "AuditEvent",
+    "AuthSession",
+    "Base",
+    "Category",
+    "GroupMembership",
+    "Member",
+    "MemberGroup",
+    "Notification",
+    "OneTimeToken",
+    "Post",
+    "PostRevision",
+    "ReadMark",
+    "Subscription",
+    "Thread",
+    "ThreadParticipant",
+]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from datetime import timedelta
 from functools import lru_cache
 
@@ -57,6 +59,24 @@ def _link(settings: Settings, path: str) -> str:
     return settings.base_url.rstrip("/") + path
 
 
+def _handle_base(display_name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", display_name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")[:30]
+    return base if len(base) >= 2 else "member"
+
+
+async def unique_username(db: AsyncSession, display_name: str) -> str:
+    """The @handle used for mentions: readable, ASCII, and never reused."""
+    base = _handle_base(display_name)
+    taken = set(await db.scalars(select(Member.username).where(Member.username.like(f"{base}%"))))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}{n}" in taken:
+        n += 1
+    return f"{base}{n}"
+
+
 async def get_member(db: AsyncSession, member_id: int) -> Member | None:
     return await db.get(Member, member_id)
 
@@ -99,6 +119,7 @@ async def register(db: AsyncSession, data: RegistrationIn, ctx: RequestContext) 
     member = Member(
         email=data.email,
         display_name=data.display_name,
+        username=await unique_username(db, data.display_name),
         password_hash=password_hash,
         kind=data.kind,
         agency_id=agency_id,

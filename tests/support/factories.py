@@ -61,6 +61,7 @@ async def make_member(
     member = Member(
         email=email or f"member{n}@example.org",
         display_name=name or f"Member {n}",
+        username=f"m{n}_" + "".join(c for c in (name or "member").lower() if c.isalnum())[:20],
         password_hash=password_hash_value or password_hash(),
         kind=kind,
         agency_id=agency.id if agency else None,
