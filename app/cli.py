@@ -127,6 +127,43 @@ def demo() -> None:
         typer.echo(path.read_text())
 
 
+forum_cli = typer.Typer(help="Forum maintenance.")
+cli.add_typer(forum_cli, name="forum")
+
+
+@forum_cli.command("rerender")
+def rerender(
+    all_posts: Annotated[
+        bool, typer.Option("--all", help="Also posts already at the current version")
+    ] = False,
+) -> None:
+    """Re-render stored posts from their Markdown source after the sanitizer policy changed."""
+    from sqlalchemy import select
+
+    from app.forum import markdown
+    from app.forum.models import Post
+
+    async def work(db: AsyncSession) -> int:
+        query = select(Post).execution_options(yield_per=500)
+        if not all_posts:
+            query = query.where(Post.render_version != markdown.RENDER_VERSION)
+        count = 0
+        async for post in await db.stream_scalars(query):
+            post.body_html = markdown.render(post.body_source).html
+            post.render_version = markdown.RENDER_VERSION
+            count += 1
+        return count
+
+    count = _in_transaction(work)
+    typer.echo(f"Re-rendered {count} post{'s' if count != 1 else ''} (render version {_render_version()}).")
+
+
+def _render_version() -> int:
+    from app.forum import markdown
+
+    return markdown.RENDER_VERSION
+
+
 @cli.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve the app with uvicorn (use several workers in production)."""

@@ -18,6 +18,8 @@ from app.accounts.models import Member, MemberKind, Role, Status
 from app.agencies.models import Agency, AgencyDomain
 from app.config import get_settings
 from app.db import utcnow
+from app.forum import markdown
+from app.forum.models import TLP, AccessGrant, Category, Post, Thread, Tier
 from app.security import passwords
 
 
@@ -143,7 +145,118 @@ async def load(db: AsyncSession) -> list[tuple[str, str]] | None:
         )
         credentials.append((account.email, password))
         await db.flush()
+    await _forum(db, agencies)
     return credentials
+
+
+CATEGORIES = [
+    (
+        "general",
+        "General",
+        "Introductions, conferences and anything that fits nowhere else.",
+        Tier.COMMUNITY,
+        TLP.CLEAR,
+    ),
+    (
+        "technology",
+        "Technology and e-gates",
+        "Document readers, e-gates, biometrics: what worked.",
+        Tier.COMMUNITY,
+        TLP.GREEN,
+    ),
+    (
+        "land-borders",
+        "Managing land borders",
+        "Between agencies only: long land borders and large arrivals.",
+        Tier.AGENCIES,
+        TLP.AMBER,
+    ),
+    (
+        "western-balkans",
+        "Western Balkans land borders",
+        "Working group of the region's border police and Europol.",
+        Tier.WORKING_GROUP,
+        TLP.AMBER,
+    ),
+]
+
+THREADS = [
+    (
+        "general",
+        "Ana Admin",
+        "Welcome to Liaison",
+        TLP.CLEAR,
+        "Welcome! This is where we keep talking between the Zagreb and New Delhi summits.\n\n"
+        "Please introduce yourself below. @ivana_horvat, would you start?",
+    ),
+    (
+        "technology",
+        "Sam Supplier",
+        "Which document readers cope with worn passports?",
+        TLP.GREEN,
+        "We keep hearing that older readers fail on **worn polycarbonate data pages**. What have you seen?",
+    ),
+    (
+        "land-borders",
+        "Ivana Horvat",
+        "Handling sudden large arrivals at a green border",
+        TLP.AMBER,
+        "Last autumn we had several thousand arrivals in a week at a 30 km stretch. "
+        "Sharing what we changed:\n\n"
+        "- mobile registration teams\n"
+        "- a shared picture with the neighbouring service\n\n"
+        "What worked for you?",
+    ),
+    (
+        "western-balkans",
+        "Ivana Horvat",
+        "Joint patrol schedule for the winter",
+        TLP.AMBER,
+        "Proposal for aligning patrols on the Croatian–Montenegrin stretch this winter.",
+    ),
+]
+
+
+async def _forum(db: AsyncSession, agencies: dict[str, Agency]) -> None:
+    categories: dict[str, Category] = {}
+    for position, (slug, name, description, tier, tlp) in enumerate(CATEGORIES):
+        category = Category(
+            slug=slug, name=name, description=description, tier=tier, default_tlp=tlp, position=position
+        )
+        if tier is Tier.WORKING_GROUP:
+            category.grants = [
+                AccessGrant(agency_id=agencies[a].id)
+                for a in ("Border Police Directorate", "Border Police", "Europol")
+            ]
+        db.add(category)
+        categories[slug] = category
+    await db.flush()
+    authors = {m.display_name: m for m in await db.scalars(select(Member))}
+    now = utcnow()
+    for slug, author_name, title, tlp, body in THREADS:
+        author = authors[author_name]
+        thread = Thread(
+            category_id=categories[slug].id,
+            author_id=author.id,
+            title=title,
+            tlp=tlp,
+            post_count=1,
+            last_number=1,
+            last_post_at=now,
+        )
+        db.add(thread)
+        await db.flush()
+        db.add(
+            Post(
+                thread_id=thread.id,
+                number=1,
+                author_id=author.id,
+                body_source=body,
+                body_html=markdown.render(body).html,
+                render_version=markdown.RENDER_VERSION,
+            )
+        )
+    await db.flush()
 
 
 def save_credentials(credentials: list[tuple[str, str]]) -> None:

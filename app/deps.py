@@ -19,6 +19,7 @@ from app.accounts.models import AuthSession, Member
 from app.config import Settings, get_settings
 from app.context import RequestContext
 from app.mail import service as mail_service
+from app.notifications import service as notifications_service
 from app.policy import check_can_administer, check_can_read_audit, check_can_vet
 from app.security import csrf
 
@@ -90,6 +91,10 @@ async def get_optional_member(request: Request, db: DbSession) -> Member | None:
     )
     request.state.auth_session = session
     request.state.member = session.member if session else None
+    if request.state.member is not None and request.state.member.is_active:
+        request.state.unread_notifications = await notifications_service.unread_count(
+            db, request.state.member
+        )
     return request.state.member
 
 

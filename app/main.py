@@ -27,7 +27,14 @@ from app.config import ROOT, Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.deps import CsrfFailed, NotVetted, SignInRequired
 from app.errors import ServiceError
+from app.forum import admin_pages as forum_admin_pages
+from app.forum import api as forum_api
+from app.forum import moderation_pages as forum_moderation_pages
+from app.forum import pages as forum_pages
+from app.forum import post_pages as forum_post_pages
 from app.mail.service import Postman, mailer_from_url
+from app.notifications import api as notifications_api
+from app.notifications import pages as notifications_pages
 from app.policy import Forbidden, NotVisible
 from app.security.csrf import CsrfCookieMiddleware
 from app.security.headers import SecurityHeadersMiddleware
@@ -38,8 +45,20 @@ from app.vetting import pages as vetting_pages
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
-API_ROUTERS = (accounts_api.router, agencies_api.router, vetting_api.router, audit_api.router)
+API_ROUTERS = (
+    accounts_api.router,
+    agencies_api.router,
+    vetting_api.router,
+    audit_api.router,
+    forum_api.router,
+    notifications_api.router,
+)
 PAGE_ROUTERS = (
+    forum_pages.router,
+    forum_post_pages.router,
+    forum_moderation_pages.router,
+    forum_admin_pages.router,
+    notifications_pages.router,
     accounts_settings_pages.router,
     accounts_pages.router,
     vetting_pages.router,

@@ -7,7 +7,12 @@ actor may already see). Routes and templates call these and never decide access 
 
 from __future__ import annotations
 
-from app.accounts.models import Member, Role
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy.orm import aliased, contains_eager
+
+from app.accounts.models import Member, MemberKind, Role, Status
+from app.forum.models import TLP, AccessGrant, Category, Post, Thread, ThreadParticipant, Tier
+from app.groups.models import GroupMembership
 
 
 class NotVisible(Exception):
@@ -83,3 +88,202 @@ def check_can_end_session(actor: Member, session_member_id: int) -> None:
     """A member ends only their own sessions; another member's session is simply not there."""
     if actor.id != session_member_id:
         raise NotVisible
+
+
+# --- the forum: who may see what (SQL), and who may do what (Python) -------------------------
+#
+# Visibility is one SQL expression over a thread, its category and a *viewer row*. Joining the
+# signed-in member as the viewer lists what they may see; joining every member as the viewer lists
+# who may see a thread (mention autocomplete, notification recipients). Both therefore use the same
+# rules, and nothing is decided twice. Default deny: no viewer, no rows.
+
+
+Viewer = aliased(Member, name="viewer")
+STAFF_ROLES = (Role.MODERATOR, Role.ADMIN)
+
+
+def _active(viewer: type[Member]) -> ColumnElement[bool]:
+    return and_(viewer.status == Status.APPROVED, viewer.suspended_at.is_(None))
+
+
+def _staff(viewer: type[Member]) -> ColumnElement[bool]:
+    return viewer.role.in_(STAFF_ROLES)
+
+
+def _official(viewer: type[Member]) -> ColumnElement[bool]:
+    return and_(viewer.kind == MemberKind.OFFICIAL, viewer.agency_id.is_not(None))
+
+
+def _granted(category: type[Category], viewer: type[Member]) -> ColumnElement[bool]:
+    groups = select(GroupMembership.group_id).where(GroupMembership.member_id == viewer.id)
+    return exists().where(
+        AccessGrant.category_id == category.id,
+        or_(AccessGrant.agency_id == viewer.agency_id, AccessGrant.group_id.in_(groups)),
+    )
+
+
+def _tier_allows(
+    tier: ColumnElement[Tier], category: type[Category], viewer: type[Member]
+) -> ColumnElement[bool]:
+    return or_(
+        tier == Tier.COMMUNITY,
+        and_(tier == Tier.AGENCIES, or_(_official(viewer), _staff(viewer))),
+        and_(tier == Tier.WORKING_GROUP, _granted(category, viewer)),
+    )
+
+
+def category_visible_to(category: type[Category], viewer: type[Member]) -> ColumnElement[bool]:
+    return and_(_active(viewer), _tier_allows(category.tier, category, viewer))
+
+
+def thread_visible_to(
+    thread: type[Thread], category: type[Category], viewer: type[Member]
+) -> ColumnElement[bool]:
+    """The whole access model for a thread: category tier, the thread's own stricter tier, its TLP
+    label, and moderation state."""
+    label_allows = or_(
+        thread.tlp.in_((TLP.CLEAR, TLP.GREEN, TLP.AMBER)),
+        and_(
+            thread.tlp == TLP.AMBER_STRICT,
+            or_(
+                and_(thread.owner_agency_id.is_not(None), thread.owner_agency_id == viewer.agency_id),
+                _staff(viewer),
+            ),
+        ),
+        and_(
+            thread.tlp == TLP.RED,
+            exists().where(
+                ThreadParticipant.thread_id == thread.id, ThreadParticipant.member_id == viewer.id
+            ),
+        ),
+    )
+    return and_(
+        category_visible_to(category, viewer),
+        or_(thread.tier.is_(None), _tier_allows(thread.tier, category, viewer)),
+        label_allows,
+        thread.deleted_at.is_(None),
+        or_(thread.hidden_at.is_(None), _staff(viewer)),
+    )
+
+
+def visible_categories(member: Member | None) -> Select[tuple[Category]]:
+    if not can_see_content(member):
+        return select(Category).where(false())
+    assert member is not None
+    return select(Category).join(Viewer, Viewer.id == member.id).where(category_visible_to(Category, Viewer))
+
+
+def visible_threads(member: Member | None) -> Select[tuple[Thread]]:
+    """Every read, list or count of threads (and so of their posts) starts from this query."""
+    if not can_see_content(member):
+        return select(Thread).where(false())
+    assert member is not None
+    return (
+        select(Thread)
+        .join(Thread.category)
+        .join(Viewer, Viewer.id == member.id)
+        .where(thread_visible_to(Thread, Category, Viewer))
+        .options(contains_eager(Thread.category))
+    )
+
+
+def visible_posts(member: Member | None) -> Select[tuple[Post]]:
+    """Posts of the threads the member may see; post-level hiding is applied when shown."""
+    if not can_see_content(member):
+        return select(Post).where(false())
+    assert member is not None
+    return (
+        select(Post)
+        .join(Thread, Thread.id == Post.thread_id)
+        .join(Category, Category.id == Thread.category_id)
+        .join(Viewer, Viewer.id == member.id)
+        .where(thread_visible_to(Thread, Category, Viewer))
+    )
+
+
+def members_who_can_see_thread(thread_id: int) -> Select[tuple[Member]]:
+    """Mention candidates and notification recipients: the same rules, read the other way round."""
+    return (
+        select(Member)
+        .join(Thread, Thread.id == thread_id)
+        .join(Category, Category.id == Thread.category_id)
+        .where(thread_visible_to(Thread, Category, Member))
+    )
+
+
+def members_who_can_see_category(category_id: int) -> Select[tuple[Member]]:
+    return (
+        select(Member).join(Category, Category.id == category_id).where(category_visible_to(Category, Member))
+    )
+
+
+def can_see_hidden_posts(member: Member | None) -> bool:
+    """Moderators and admins see hidden posts and threads (of tiers they can see) to review them."""
+    return can_see_content(member) and member is not None and member.is_staff
+
+
+def can_see_edit_history(member: Member | None) -> bool:
+    return can_see_hidden_posts(member)
+
+
+def can_moderate(member: Member | None) -> bool:
+    return can_vet(member)
+
+
+def check_can_moderate(member: Member | None) -> None:
+    if not can_moderate(member):
+        raise Forbidden("Only moderators can do this.")
+
+
+def check_label_fits_category(tlp: TLP, category: Category) -> None:
+    if tlp.restricted and category.tier is Tier.COMMUNITY:
+        raise Forbidden(
+            f"{tlp.label} cannot be used in a Community category; choose an agencies-only "
+            "or working-group category."
+        )
+
+
+def check_thread_tier(category: Category, tier: Tier | None) -> None:
+    """A thread can be stricter than its category, never looser."""
+    if tier is not None and tier.rank < category.tier.rank:
+        raise Forbidden("A thread cannot be more open than its category.")
+
+
+def check_can_reply(thread: Thread) -> None:
+    if thread.locked:
+        raise Forbidden("This thread is locked: no new replies.")
+    if thread.closed:
+        raise Forbidden("This thread is closed: no new replies.")
+
+
+def check_can_edit_post(member: Member, author_id: int, thread: Thread, deleted: bool) -> None:
+    if member.id != author_id:
+        raise Forbidden("You can only edit your own posts.")
+    if deleted:
+        raise Forbidden("This post was deleted.")
+    if thread.locked:
+        raise Forbidden("This thread is locked: posts cannot be edited.")
+
+
+def check_can_delete_post(member: Member, author_id: int) -> None:
+    if member.id != author_id and not can_moderate(member):
+        raise Forbidden("You can only delete your own posts.")
+
+
+def check_can_move(thread: Thread, source: Category, target: Category) -> None:
+    """A move may not widen who sees restricted material."""
+    check_label_fits_category(thread.tlp, target)
+    if thread.tlp.restricted:
+        if target.tier.rank < source.tier.rank:
+            raise Forbidden(f"A {thread.tlp.label} thread cannot move to a more open category.")
+        if source.tier is Tier.WORKING_GROUP:
+            source_grants = {(g.agency_id, g.group_id) for g in source.grants}
+            target_grants = {(g.agency_id, g.group_id) for g in target.grants}
+            if not target_grants <= source_grants:
+                raise Forbidden(
+                    f"A {thread.tlp.label} thread cannot move to a working group with other members."
+                )
+
+
+def check_can_manage_forum(member: Member | None) -> None:
+    check_can_administer(member)

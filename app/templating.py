@@ -34,8 +34,13 @@ def _csrf_field(context: Any) -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(context["csrf_token"])
 
 
+def _tlp_badge(tlp: Any) -> Markup:
+    return Markup('<span class="tlp tlp-%s" title="%s">%s</span>') % (tlp.value, tlp.description, tlp.label)
+
+
 pages.env.globals.update(
     csrf=_csrf_field,
+    tlp_badge=_tlp_badge,
     can_see_content=policy.can_see_content,
     can_vet=policy.can_vet,
     can_read_audit=policy.can_read_audit,
@@ -72,6 +77,7 @@ def render(
     cookie_value = getattr(request.state, "csrf_cookie", "")
     full_context = {
         "member": getattr(request.state, "member", None),
+        "unread_notifications": getattr(request.state, "unread_notifications", 0),
         "csrf_token": csrf.token_for(settings.secret_key, cookie_value) if cookie_value else "",
         "site_name": settings.site_name,
         "demo": settings.demo,

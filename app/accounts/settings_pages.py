@@ -12,27 +12,16 @@ from app.deps import (
     Ctx,
     CurrentAuthSession,
     DbSession,
-    OptionalMember,
     SignedInMember,
     verify_csrf,
 )
 from app.errors import ServiceError
 from app.forms import FORM_LEVEL, form_values, validate
-from app.policy import can_see_content
 from app.security.passwords import MAX_LENGTH, MIN_LENGTH
 from app.templating import render
 from app.web import redirect
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
-
-
-@router.get("/")
-async def home(request: Request, db: DbSession, member: OptionalMember) -> Response:
-    if member is None:
-        return render(request, "home/landing.html")
-    if not can_see_content(member):
-        return redirect(request, "/application")
-    return render(request, "home/member.html", {"colleagues": await service.colleagues(db, member)})
 
 
 @router.get("/application")
@@ -112,3 +101,12 @@ async def end_session(
     if session_id == session.id:
         return redirect(request, "/sign-in")
     return await _account_page(request, db, member, session, block="sessions")
+
+
+@router.post("/account/notifications")
+async def notification_preferences(
+    request: Request, db: DbSession, ctx: Ctx, member: SignedInMember, session: CurrentAuthSession
+) -> Response:
+    member.email_notifications = (await form_values(request)).get("email_notifications") == "1"
+    await db.flush()
+    return await _account_page(request, db, member, session, block="notifications")

@@ -3,7 +3,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Member
@@ -19,7 +29,9 @@ class Tier(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"community": "Community", "agencies": "Agencies only", "working_group": "Working group"}[self.value]
+        return {"community": "Community", "agencies": "Agencies only", "working_group": "Working group"}[
+            self.value
+        ]
 
     @property
     def rank(self) -> int:
@@ -109,6 +121,7 @@ class Thread(Base):
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     post_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
     last_post_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

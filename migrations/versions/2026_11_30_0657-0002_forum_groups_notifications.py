@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-30 06:54:49.814880+00:00
+Create Date: 2026-11-30 06:57:06.250098+00:00
 """
 
 from collections.abc import Sequence
@@ -134,6 +134,7 @@ def upgrade() -> None:
         sa.Column("locked", sa.Boolean(), nullable=False),
         sa.Column("closed", sa.Boolean(), nullable=False),
         sa.Column("post_count", sa.Integer(), nullable=False),
+        sa.Column("last_number", sa.Integer(), nullable=False),
         sa.Column("last_post_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("hidden_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,250 @@
+"""The read side of the forum. Every query starts from the policy's visibility filter."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import Member
+from app.forum.models import (
+    Category,
+    Post,
+    PostRevision,
+    ReadMark,
+    Subscription,
+    Thread,
+    ThreadParticipant,
+    Tier,
+    WatchLevel,
+)
+from app.policy import (
+    NotVisible,
+    can_see_hidden_posts,
+    visible_categories,
+    visible_posts,
+    visible_threads,
+)
+
+THREADS_PER_PAGE = 30
+POSTS_PER_PAGE = 30
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    category: Category
+    thread_count: int
+    post_count: int
+    last_activity_at: datetime | None
+    latest: Thread | None
+
+
+@dataclass(frozen=True)
+class ThreadRow:
+    thread: Thread
+    unread: bool
+
+
+@dataclass(frozen=True)
+class PostView:
+    post: Post
+    body_html: str | None
+    hidden_for_viewer: bool
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    thread: Thread
+    posts: list[PostView]
+    page: int
+    pages: int
+    participants: list[Member]
+    watch_level: WatchLevel | None
+    first_unread: tuple[int, int] | None
+
+    @property
+    def effective_tier(self) -> Tier:
+        tier = self.thread.tier
+        return (
+            tier
+            if tier is not None and tier.rank > self.thread.category.tier.rank
+            else self.thread.category.tier
+        )
+
+
+async def category_index(db: AsyncSession, member: Member) -> list[CategorySummary]:
+    """Counts and latest activity are computed over visible threads only."""
+    categories = list(await db.scalars(visible_categories(member).order_by(Category.position, Category.name)))
+    visible = visible_threads(member).subquery()
+    stats = {
+        row.category_id: row
+        for row in await db.execute(
+            select(
+                visible.c.category_id,
+                func.count(visible.c.id).label("threads"),
+                func.coalesce(func.sum(visible.c.post_count), 0).label("posts"),
+                func.max(visible.c.last_post_at).label("last"),
+            ).group_by(visible.c.category_id)
+        )
+    }
+    ranked = select(
+        visible.c.id,
+        func.row_number()
+        .over(
+            partition_by=visible.c.category_id, order_by=(visible.c.last_post_at.desc(), visible.c.id.desc())
+        )
+        .label("rank"),
+    ).subquery()
+    latest_ids = select(ranked.c.id).where(ranked.c.rank == 1)
+    latest = {
+        t.category_id: t for t in await db.scalars(visible_threads(member).where(Thread.id.in_(latest_ids)))
+    }
+    summaries = []
+    for category in categories:
+        row = stats.get(category.id)
+        summaries.append(
+            CategorySummary(
+                category=category,
+                thread_count=row.threads if row else 0,
+                post_count=int(row.posts) if row else 0,
+                last_activity_at=row.last if row else None,
+                latest=latest.get(category.id),
+            )
+        )
+    return summaries
+
+
+async def category_by_slug(db: AsyncSession, member: Member, slug: str) -> Category:
+    category = await db.scalar(visible_categories(member).where(Category.slug == slug[:80]))
+    if category is None:
+        raise NotVisible
+    return category
+
+
+async def category_by_id(db: AsyncSession, member: Member, category_id: int) -> Category:
+    category = await db.scalar(visible_categories(member).where(Category.id == category_id))
+    if category is None:
+        raise NotVisible
+    return category
+
+
+async def category_threads(
+    db: AsyncSession, member: Member, category: Category, page: int = 1
+) -> tuple[list[ThreadRow], int]:
+    query = visible_threads(member).where(Thread.category_id == category.id)
+    total = await db.scalar(query.with_only_columns(func.count(Thread.id)).order_by(None)) or 0
+    rows = await db.execute(
+        query.add_columns(ReadMark.last_read_number)
+        .outerjoin(ReadMark, and_(ReadMark.thread_id == Thread.id, ReadMark.member_id == member.id))
+        .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
+        .limit(THREADS_PER_PAGE)
+        .offset((max(page, 1) - 1) * THREADS_PER_PAGE)
+    )
+    return [ThreadRow(thread, (last_read or 0) < thread.last_number) for thread, last_read in rows], total
+
+
+async def thread(db: AsyncSession, member: Member, thread_id: int) -> Thread:
+    found = await db.scalar(visible_threads(member).where(Thread.id == thread_id))
+    if found is None:
+        raise NotVisible
+    return found
+
+
+async def post(db: AsyncSession, member: Member, post_id: int) -> Post:
+    found = await db.scalar(visible_posts(member).where(Post.id == post_id))
+    if found is None:
+        raise NotVisible
+    return found
+
+
+def present(post: Post, member: Member) -> PostView:
+    """Deleted posts show to no one; hidden ones only to moderators."""
+    if post.deleted_at is not None:
+        return PostView(post, None, True)
+    if post.hidden_at is not None and not can_see_hidden_posts(member):
+        return PostView(post, None, True)
+    return PostView(post, post.body_html, False)
+
+
+async def thread_view(db: AsyncSession, member: Member, thread_id: int, page: int | None) -> ThreadView:
+    found = await thread(db, member, thread_id)
+    pages = max(1, math.ceil(found.post_count / POSTS_PER_PAGE))
+    last_read = (
+        await db.scalar(
+            select(ReadMark.last_read_number).where(
+                ReadMark.member_id == member.id, ReadMark.thread_id == found.id
+            )
+        )
+        or 0
+    )
+    read_posts = (
+        await db.scalar(
+            select(func.count(Post.id)).where(Post.thread_id == found.id, Post.number <= last_read)
+        )
+        or 0
+    )
+    first_unread_page = min(pages, read_posts // POSTS_PER_PAGE + 1)
+    page = min(max(page or 1, 1), pages)
+    posts = list(
+        await db.scalars(
+            select(Post)
+            .where(Post.thread_id == found.id)
+            .order_by(Post.number)
+            .limit(POSTS_PER_PAGE)
+            .offset((page - 1) * POSTS_PER_PAGE)
+        )
+    )
+    participants = list(
+        await db.scalars(
+            select(Member)
+            .join(ThreadParticipant, ThreadParticipant.member_id == Member.id)
+            .where(ThreadParticipant.thread_id == found.id)
+            .order_by(Member.display_name)
+        )
+    )
+    watch = await db.scalar(
+        select(Subscription.level).where(
+            Subscription.member_id == member.id, Subscription.thread_id == found.id
+        )
+    )
+    first_unread = None
+    if last_read < found.last_number:
+        next_number = await db.scalar(
+            select(func.min(Post.number)).where(Post.thread_id == found.id, Post.number > last_read)
+        )
+        if next_number is not None:
+            first_unread = (first_unread_page, next_number)
+    if posts:
+        await mark_read(db, member, found.id, posts[-1].number)
+    return ThreadView(
+        found, [present(p, member) for p in posts], page, pages, participants, watch, first_unread
+    )
+
+
+async def mark_read(db: AsyncSession, member: Member, thread_id: int, number: int) -> None:
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ReadMark).values(member_id=member.id, thread_id=thread_id, last_read_number=number)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ReadMark.member_id, ReadMark.thread_id],
+        set_={
+            "last_read_number": func.max(ReadMark.last_read_number, number)
+            if dialect == "sqlite"
+            else func.greatest(ReadMark.last_read_number, number)
+        },
+    )
+    await db.execute(statement)
+
+
+async def revisions(db: AsyncSession, post: Post) -> list[PostRevision]:
+    return list(
+        await db.scalars(
+            select(PostRevision)
+            .where(PostRevision.post_id == post.id)
+            .order_by(PostRevision.replaced_at.desc())
+        )
+    )

@@ -1,0 +1,163 @@
+"""Notifications: created only for members who can see the thread, and re-checked when shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import Member
+from app.config import Settings
+from app.db import utcnow
+from app.forum import markdown
+from app.forum.models import Post, Subscription, Thread, WatchLevel
+from app.mail import service as mail_service
+from app.notifications.models import Notification, NotificationKind
+from app.policy import NotVisible, members_who_can_see_thread, visible_threads
+
+PAGE_SIZE = 30
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    notification: Notification
+    thread: Thread
+
+
+def _muted(thread: Thread) -> object:
+    return select(Subscription.member_id).where(
+        Subscription.level == WatchLevel.MUTED,
+        or_(Subscription.thread_id == thread.id, Subscription.category_id == thread.category_id),
+    )
+
+
+async def recipients(
+    db: AsyncSession, thread: Thread, *, member_ids: Iterable[int] = (), usernames: Iterable[str] = ()
+) -> list[Member]:
+    """Candidates narrowed to those the visibility rules admit; muted members are left out."""
+    ids, handles = list(member_ids), list(usernames)
+    if not ids and not handles:
+        return []
+    query = members_who_can_see_thread(thread.id).where(
+        or_(Member.id.in_(ids), Member.username.in_(handles)), Member.id.not_in(_muted(thread))
+    )
+    return list(await db.scalars(query))
+
+
+async def watcher_ids(db: AsyncSession, thread: Thread) -> set[int]:
+    rows = await db.scalars(
+        select(Subscription.member_id).where(
+            Subscription.level == WatchLevel.WATCHING,
+            or_(Subscription.thread_id == thread.id, Subscription.category_id == thread.category_id),
+        )
+    )
+    return set(rows)
+
+
+async def create(
+    db: AsyncSession,
+    settings: Settings,
+    *,
+    kind: NotificationKind,
+    thread: Thread,
+    post: Post,
+    actor: Member,
+    members: Iterable[Member],
+) -> int:
+    count = 0
+    for member in members:
+        if member.id == actor.id:
+            continue
+        db.add(
+            Notification(
+                member_id=member.id, kind=kind, thread_id=thread.id, post_id=post.id, actor_id=actor.id
+            )
+        )
+        count += 1
+        if member.email_notifications:
+            _email(db, settings, member, kind, thread, post, actor)
+    await db.flush()
+    return count
+
+
+def _email(
+    db: AsyncSession,
+    settings: Settings,
+    member: Member,
+    kind: NotificationKind,
+    thread: Thread,
+    post: Post,
+    actor: Member,
+) -> None:
+    """Mail leaves our control: AMBER and stricter threads are never named or quoted in it."""
+    restricted = thread.tlp.restricted
+    mail_service.send_template(
+        db,
+        settings,
+        member.email,
+        "notification",
+        member=member,
+        kind=kind.value,
+        actor=actor.display_name,
+        restricted=restricted,
+        category=thread.category.name,
+        title=None if restricted else thread.title,
+        tlp=thread.tlp.label,
+        excerpt=None if restricted else markdown.excerpt(post.body_source),
+        url=f"{settings.base_url.rstrip('/')}/notifications",
+    )
+
+
+def _visible(member: Member):  # type: ignore[no-untyped-def]
+    visible = visible_threads(member).subquery()
+    return (
+        select(Notification, Thread)
+        .join(visible, visible.c.id == Notification.thread_id)
+        .join(Thread, Thread.id == visible.c.id)
+        .where(Notification.member_id == member.id)
+    )
+
+
+async def unread_count(db: AsyncSession, member: Member) -> int:
+    visible = visible_threads(member).subquery()
+    query = (
+        select(func.count(Notification.id))
+        .join(visible, visible.c.id == Notification.thread_id)
+        .where(Notification.member_id == member.id, Notification.read_at.is_(None))
+    )
+    return await db.scalar(query) or 0
+
+
+async def list_for(db: AsyncSession, member: Member, page: int = 1) -> list[NotificationView]:
+    rows = await db.execute(
+        _visible(member)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
+    )
+    return [NotificationView(n, t) for n, t in rows]
+
+
+async def open_notification(db: AsyncSession, member: Member, notification_id: int) -> tuple[int, int | None]:
+    row = (await db.execute(_visible(member).where(Notification.id == notification_id))).first()
+    if row is None:
+        raise NotVisible
+    notification, thread = row
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    number = (
+        await db.scalar(select(Post.number).where(Post.id == notification.post_id))
+        if notification.post_id
+        else None
+    )
+    return thread.id, number
+
+
+async def mark_all_read(db: AsyncSession, member: Member) -> None:
+    await db.execute(
+        update(Notification)
+        .where(and_(Notification.member_id == member.id, Notification.read_at.is_(None)))
+        .values(read_at=utcnow())
+    )
