@@ -115,11 +115,17 @@ def _official(viewer: type[Member]) -> ColumnElement[bool]:
 
 
 def _granted(category: type[Category], viewer: type[Member]) -> ColumnElement[bool]:
-    groups = select(GroupMembership.group_id).where(GroupMembership.member_id == viewer.id)
-    return exists().where(
-        AccessGrant.category_id == category.id,
-        or_(AccessGrant.agency_id == viewer.agency_id, AccessGrant.group_id.in_(groups)),
+    """Two single-level EXISTS, so both correlate to the viewer row of the enclosing query; a nested
+    subquery would not, and would then admit anyone in any group."""
+    by_agency = exists().where(
+        AccessGrant.category_id == category.id, AccessGrant.agency_id == viewer.agency_id
     )
+    by_group = exists(
+        select(AccessGrant.id)
+        .join(GroupMembership, GroupMembership.group_id == AccessGrant.group_id)
+        .where(AccessGrant.category_id == category.id, GroupMembership.member_id == viewer.id)
+    )
+    return or_(by_agency, by_group)
 
 
 def _tier_allows(

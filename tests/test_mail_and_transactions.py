@@ -44,7 +44,11 @@ async def test_a_failed_request_writes_nothing_and_sends_nothing(sessionmaker, s
     before = await db.scalar(select(func.count(Member.id)))
     dependency = get_db(request)
     session = await dependency.__anext__()
-    session.add(Member(email="half@example.org", display_name="Half", username="half", password_hash="x", kind="academic"))
+    session.add(
+        Member(
+            email="half@example.org", display_name="Half", username="half", password_hash="x", kind="academic"
+        )
+    )
     await session.flush()
     mail_service.queue(session, _message("half@example.org"))
     with pytest.raises(RuntimeError):
@@ -59,7 +63,15 @@ async def test_a_successful_request_commits_then_sends(sessionmaker, smtp, db):
     smtp.clear()
     dependency = get_db(request)
     session = await dependency.__anext__()
-    session.add(Member(email="whole@example.org", display_name="Whole", username="whole", password_hash="x", kind="academic"))
+    session.add(
+        Member(
+            email="whole@example.org",
+            display_name="Whole",
+            username="whole",
+            password_hash="x",
+            kind="academic",
+        )
+    )
     mail_service.queue(session, _message("whole@example.org"))
     with pytest.raises(StopAsyncIteration):
         await dependency.__anext__()

@@ -1,0 +1,186 @@
+"""A forum with a thread for every tier and label, each carrying unique canary strings, and one
+account of every kind. The leak test reads it as each account; `expected_visible` is the access
+model written out independently of the app's SQL, as the specification it is checked against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import Member, MemberKind, Role, Status
+from app.config import get_settings
+from app.context import RequestContext
+from app.forum import moderation
+from app.forum import service as forum_service
+from app.forum.models import TLP, AccessGrant, Category, Post, Thread, Tier
+from app.forum.schemas import ThreadIn
+from app.groups.models import GroupMembership, MemberGroup
+from app.security.ratelimit import RateLimiter
+from tests.support.factories import make_agency, make_member
+
+ACCOUNTS = (
+    "pending",
+    "supplier",
+    "academic",
+    "official_a",
+    "official_b",
+    "wg_member",
+    "red_participant",
+    "moderator",
+    "admin",
+)
+
+
+@dataclass
+class Spec:
+    key: str
+    category: str
+    tlp: TLP
+    agencies_only: bool = False
+    hidden: bool = False
+    deleted: bool = False
+    red_with: tuple[str, ...] = ()
+
+
+SPECS = [
+    Spec("comm-clear", "community", TLP.CLEAR),
+    Spec("comm-green", "community", TLP.GREEN),
+    Spec("comm-stricter", "community", TLP.GREEN, agencies_only=True),
+    Spec("comm-hidden", "community", TLP.CLEAR, hidden=True),
+    Spec("comm-deleted", "community", TLP.CLEAR, deleted=True),
+    Spec("agc-clear", "agencies", TLP.CLEAR),
+    Spec("agc-green", "agencies", TLP.GREEN),
+    Spec("agc-amber", "agencies", TLP.AMBER),
+    Spec("agc-strict", "agencies", TLP.AMBER_STRICT),
+    Spec("agc-red", "agencies", TLP.RED, red_with=("red_participant",)),
+    Spec("wg-clear", "wg", TLP.CLEAR),
+    Spec("wg-green", "wg", TLP.GREEN),
+    Spec("wg-amber", "wg", TLP.AMBER),
+    Spec("wg-strict", "wg", TLP.AMBER_STRICT),
+    Spec("wg-red", "wg", TLP.RED, red_with=("wg_member",)),
+]
+
+
+@dataclass
+class World:
+    accounts: dict[str, Member]
+    categories: dict[str, Category]
+    threads: dict[str, Thread]
+    post_ids: list[int]
+    agency_ids: list[int]
+    group_id: int
+    canaries: dict[str, list[str]] = field(default_factory=dict)
+
+    def expected_visible(self, account: str, spec: Spec) -> bool:
+        member = self.accounts[account]
+        staff = member.role in (Role.MODERATOR, Role.ADMIN)
+        if member.status is not Status.APPROVED or member.suspended_at is not None:
+            return False
+        if spec.deleted or (spec.hidden and not staff):
+            return False
+        tiers = [Tier(self.categories[spec.category].tier)] + ([Tier.AGENCIES] if spec.agencies_only else [])
+        for tier in tiers:
+            official = member.kind is MemberKind.OFFICIAL and member.agency_id is not None
+            if tier is Tier.AGENCIES and not (official or staff):
+                return False
+            if tier is Tier.WORKING_GROUP and not (
+                member.agency_id == self.accounts["official_a"].agency_id or account == "wg_member"
+            ):
+                return False
+        if spec.tlp is TLP.AMBER_STRICT and not (
+            member.agency_id == self.accounts["official_a"].agency_id or staff
+        ):
+            return False
+        if spec.tlp is TLP.RED and account not in ("official_a", *spec.red_with):
+            return False
+        return True
+
+    def allowed_canaries(self, account: str) -> set[str]:
+        return {c for spec in SPECS if self.expected_visible(account, spec) for c in self.canaries[spec.key]}
+
+    def all_canaries(self) -> set[str]:
+        return {c for cs in self.canaries.values() for c in cs}
+
+
+def context() -> RequestContext:
+    return RequestContext(
+        ip="192.0.2.1", user_agent="world", settings=get_settings(), limiter=RateLimiter(None)
+    )
+
+
+async def build(db: AsyncSession) -> World:
+    agency_a = await make_agency(db, name="Croatian Border Police", country="Croatia", domains=("a.example",))
+    agency_b = await make_agency(db, name="Finnish Customs", country="Finland", domains=("b.example",))
+    group = MemberGroup(name="Western Balkans land borders")
+    db.add(group)
+    await db.flush()
+    accounts = {
+        "pending": await make_member(db, status=Status.PENDING, name="Pending Applicant"),
+        "supplier": await make_member(db, kind=MemberKind.SUPPLIER, name="Sam Supplier"),
+        "academic": await make_member(db, kind=MemberKind.ACADEMIC, name="Ada Academic"),
+        "official_a": await make_member(db, agency=agency_a, name="Olga OfficialA"),
+        "official_b": await make_member(db, agency=agency_b, name="Otto OfficialB"),
+        "wg_member": await make_member(db, kind=MemberKind.ACADEMIC, name="Walter Workinggroup"),
+        "red_participant": await make_member(db, agency=agency_b, name="Rita Redparticipant"),
+        "moderator": await make_member(db, role=Role.MODERATOR, name="Mona Moderator"),
+        "admin": await make_member(db, role=Role.ADMIN, name="Adam Admin"),
+    }
+    for member in accounts.values():
+        member.email_notifications = True
+    db.add(GroupMembership(group_id=group.id, member_id=accounts["wg_member"].id))
+    categories = {
+        "community": Category(
+            slug="community", name="Community square", tier=Tier.COMMUNITY, default_tlp=TLP.CLEAR
+        ),
+        "agencies": Category(
+            slug="agencies", name="Agencies room", tier=Tier.AGENCIES, default_tlp=TLP.GREEN
+        ),
+        "wg": Category(
+            slug="wg",
+            name="Balkan working group",
+            tier=Tier.WORKING_GROUP,
+            default_tlp=TLP.AMBER,
+            grants=[AccessGrant(agency_id=agency_a.id), AccessGrant(group_id=group.id)],
+        ),
+    }
+    db.add_all(categories.values())
+    await db.flush()
+
+    ctx = context()
+    author = accounts["official_a"]
+    everyone = " ".join("@" + m.username for m in accounts.values())
+    threads: dict[str, Thread] = {}
+    canaries: dict[str, list[str]] = {}
+    post_ids: list[int] = []
+    for n, spec in enumerate(SPECS):
+        tag = f"CANARY{n:02d}X{spec.key.replace('-', '').upper()}"
+        canaries[spec.key] = [f"{tag}TITLE", f"{tag}BODY", f"{tag}REPLY"]
+        thread = await forum_service.create_thread(
+            db,
+            author,
+            ThreadIn(
+                category_id=categories[spec.category].id,
+                title=f"Thread {tag}TITLE",
+                body=f"Opening {tag}BODY",
+                tlp=spec.tlp,
+                agencies_only=spec.agencies_only,
+                participants=[accounts[k].username for k in spec.red_with],
+            ),
+            ctx,
+        )
+        reply = await forum_service.reply(db, author, thread.id, f"Reply {tag}REPLY to {everyone}", ctx)
+        post_ids.append(reply.id)
+        first = await db.get(Thread, thread.id)
+        threads[spec.key] = first
+        opening = await db.scalar(select(Post).where(Post.thread_id == thread.id, Post.number == 1))
+        post_ids.append(opening.id)
+        if spec.hidden:
+            await moderation.hide_post(db, accounts["admin"], opening.id, "canary test", ctx)
+        if spec.deleted:
+            await forum_service.delete_post(db, author, opening.id)
+    await db.commit()
+    return World(
+        accounts, categories, threads, sorted(post_ids), [agency_a.id, agency_b.id], group.id, canaries
+    )

@@ -1,0 +1,136 @@
+"""The leak test: every page and API route, as every kind of account, against a world with a
+thread for every tier and label. A canary may appear only in responses to accounts allowed to
+see it; counts must match what each account may see; e-mail never carries restricted content.
+
+Routes come from the app's route table, so routes added later are requested too."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.main import route_table
+from app.notifications.models import Notification
+from tests.support import world as world_module
+from tests.support.web import api_token, csrf_token, sign_in
+
+SAFE = {"GET"}
+
+
+def _values(world: world_module.World, notification_ids: list[int]) -> dict[str, list[str]]:
+    return {
+        "thread_id": [str(t.id) for t in world.threads.values()],
+        "post_id": [str(p) for p in world.post_ids],
+        "slug": list(world.categories) + ["missing"],
+        "member_id": [str(m.id) for m in world.accounts.values()],
+        "agency_id": [str(a) for a in world.agency_ids],
+        "category_id": [str(c.id) for c in world.categories.values()],
+        "group_id": [str(world.group_id)],
+        "notification_id": [str(n) for n in notification_ids],
+        "session_id": ["unknown"],
+        "action": ["pin"],
+    }
+
+
+def _urls(path: str, values: dict[str, list[str]]) -> list[str]:
+    names = re.findall(r"\{([^}]+)\}", path)
+    if not names:
+        return [path]
+    urls = []
+    for combo in itertools.product(*(values[n] for n in names)):
+        url = path
+        for name, value in zip(names, combo, strict=True):
+            url = url.replace("{" + name + "}", value)
+        urls.append(url)
+    return urls
+
+
+def _assert_clean(text: str, forbidden: set[str], where: str) -> None:
+    leaked = sorted(c for c in forbidden if c in text)
+    assert not leaked, f"{where} leaked {leaked}"
+
+
+@pytest.mark.parametrize("account", world_module.ACCOUNTS)
+async def test_nothing_reaches_anyone_not_allowed(account, app, client, db, smtp):
+    world = await world_module.build(db)
+    await app.state.postman.drain()
+    member = world.accounts[account]
+    allowed = world.allowed_canaries(account)
+    forbidden = world.all_canaries() - allowed
+
+    for message in smtp.messages:
+        text = message.as_string()
+        _assert_clean(
+            text,
+            world.all_canaries() - {c for c in allowed if "CLEAR" in c or "GREEN" in c}
+            if message["X-Envelope-To"] == member.email
+            else set(),
+            f"mail to {message['To']}",
+        )
+    restricted = {c for spec in world_module.SPECS if spec.tlp.restricted for c in world.canaries[spec.key]}
+    for message in smtp.messages:
+        _assert_clean(message.as_string(), restricted, f"mail to {message['To']}")
+
+    notification_ids = list(await db.scalars(select(Notification.id)))
+    await sign_in(client, member.email)
+    bearer = await api_token(client, member.email)
+    values = _values(world, notification_ids)
+    await _check_counts(client, world, account, bearer)
+    seen: set[str] = set()
+    routes = list(route_table())
+    reads = [(p, r) for p, r in routes if r.methods & SAFE]
+    writes = [(p, r) for p, r in routes if not r.methods & SAFE]
+    assert len(reads) > 20 and len(writes) > 20
+
+    for path, _route in reads:
+        for url in _urls(path, values):
+            headers = bearer if url.startswith("/api/") else {}
+            response = await client.get(
+                url, headers=headers, params={"q": ""} if "mentionable" in url else None
+            )
+            assert response.status_code < 500, url
+            _assert_clean(response.text, forbidden, f"GET {url} as {account}")
+            seen |= {c for c in allowed if c in response.text}
+    assert seen == allowed, f"{account} could not find {sorted(allowed - seen)}"
+
+    token = await csrf_token(client, "/account")
+    for path, route in writes:
+        method = sorted(route.methods)[0]
+        for url in _urls(path, values)[:40]:
+            if url.startswith("/api/"):
+                response = await client.request(method, url, headers=bearer, json={})
+            else:
+                response = await client.request(
+                    method, url, data={"csrf_token": token}, headers={"HX-Request": "true"}
+                )
+            assert response.status_code < 500, (method, url)
+            _assert_clean(response.text, forbidden, f"{method} {url} as {account}")
+
+
+async def _check_counts(client, world, account, bearer) -> None:
+    response = await client.get("/api/v1/categories", headers=bearer)
+    if not world.accounts[account].is_active:
+        assert response.status_code == 403
+        return
+    counts = {c["slug"]: c["thread_count"] for c in response.json()}
+    for slug in world.categories:
+        expected = sum(
+            1 for s in world_module.SPECS if s.category == slug and world.expected_visible(account, s)
+        )
+        if expected == 0 and slug not in counts:
+            continue
+        assert counts.get(slug) == expected, (account, slug, counts)
+    notifications = (await client.get("/api/v1/notifications", headers=bearer)).json()
+    visible_titles = {
+        f"Thread {world.canaries[s.key][0]}" for s in world_module.SPECS if world.expected_visible(account, s)
+    }
+    assert {n["thread_title"] for n in notifications["notifications"]} <= visible_titles
+    expected_mentions = (
+        sum(1 for s in world_module.SPECS if world.expected_visible(account, s))
+        if account != "official_a"
+        else 0
+    )
+    assert notifications["unread"] == expected_mentions, (account, notifications["unread"], expected_mentions)

@@ -1,0 +1,35 @@
+"""The visibility SQL itself: one viewer, correlated everywhere; default deny without one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.accounts.models import Member, Role, Status
+from app.policy import members_who_can_see_thread, visible_categories, visible_posts, visible_threads
+
+
+def _member(status: Status = Status.APPROVED) -> Member:
+    member = Member(id=7, role=Role.MEMBER, status=status)
+    member.suspended_at = None
+    return member
+
+
+def test_every_subquery_is_correlated_to_the_one_viewer_row():
+    """A subquery that names the viewer table again in its own FROM would match any member."""
+    for query in (visible_threads(_member()), visible_posts(_member()), visible_categories(_member())):
+        for dialect in (sqlite.dialect(), postgresql.dialect()):
+            sql = str(query.compile(dialect=dialect))
+            assert sql.count("members AS viewer") == 1, sql
+    sql = str(members_who_can_see_thread(1).compile(dialect=sqlite.dialect()))
+    assert sql.count("FROM members") == 1
+
+
+def test_no_member_or_inactive_member_sees_nothing():
+    suspended = _member()
+    suspended.suspended_at = datetime.now(UTC)
+    for member in (None, _member(status=Status.PENDING), _member(status=Status.REJECTED), suspended):
+        for query in (visible_threads(member), visible_posts(member), visible_categories(member)):
+            sql = str(query.compile(dialect=sqlite.dialect())).lower()
+            assert "viewer" not in sql and ("0 = 1" in sql or "false" in sql), sql
