@@ -22,11 +22,13 @@ router = APIRouter(dependencies=[Depends(verify_csrf)])
 async def reply(request: Request, thread_id: int, db: DbSession, ctx: Ctx, member: CurrentMember) -> Response:
     values = await form_values(request)
     data, errors = validate(PostIn, values)
+    status_code = 422
     if data is not None:
         try:
             post = await service.reply(db, member, thread_id, data.body, ctx)
         except (ServiceError, Forbidden) as exc:
             errors = {FORM_LEVEL: exc.message}
+            status_code = 409 if isinstance(exc, Forbidden) else exc.status_code
         else:
             if not is_htmx(request):
                 view = await queries.thread_view(db, member, thread_id, None)
@@ -51,7 +53,7 @@ async def reply(request: Request, thread_id: int, db: DbSession, ctx: Ctx, membe
         "forum/thread.html",
         await thread_context(db, member, view, reply_text=values.get("body", ""), errors=errors),
         block="reply_form",
-        status_code=422,
+        status_code=status_code,
         headers={"HX-Retarget": "#reply-form", "HX-Reswap": "outerHTML"},
     )
 
@@ -104,7 +106,7 @@ async def edit(request: Request, post_id: int, db: DbSession, ctx: Ctx, member: 
     if data is not None:
         try:
             post = await service.edit_post(db, member, post_id, data.body, ctx)
-        except (ServiceError, Forbidden) as exc:
+        except ServiceError as exc:
             errors = {FORM_LEVEL: exc.message}
         else:
             return await _post_fragment(request, db, member, post.id)

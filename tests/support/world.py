@@ -4,7 +4,7 @@ model written out independently of the app's SQL, as the specification it is che
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,6 +97,16 @@ class World:
             return False
         return True
 
+    def mail_allowed(self, account: str) -> set[str]:
+        """What e-mail to this account may name: threads it could see when the mail was sent (the
+        deleted one was deleted afterwards), and only those labelled CLEAR or GREEN."""
+        return {
+            c
+            for spec in SPECS
+            if not spec.tlp.restricted and self.expected_visible(account, replace(spec, deleted=False))
+            for c in self.canaries[spec.key]
+        }
+
     def allowed_canaries(self, account: str) -> set[str]:
         return {c for spec in SPECS if self.expected_visible(account, spec) for c in self.canaries[spec.key]}
 
@@ -170,14 +180,14 @@ async def build(db: AsyncSession) -> World:
             ),
             ctx,
         )
-        reply = await forum_service.reply(db, author, thread.id, f"Reply {tag}REPLY to {everyone}", ctx)
-        post_ids.append(reply.id)
-        first = await db.get(Thread, thread.id)
-        threads[spec.key] = first
         opening = await db.scalar(select(Post).where(Post.thread_id == thread.id, Post.number == 1))
         post_ids.append(opening.id)
         if spec.hidden:
             await moderation.hide_post(db, accounts["admin"], opening.id, "canary test", ctx)
+        replier = accounts["admin"] if spec.hidden else author
+        reply = await forum_service.reply(db, replier, thread.id, f"Reply {tag}REPLY to {everyone}", ctx)
+        post_ids.append(reply.id)
+        threads[spec.key] = await db.get(Thread, thread.id)
         if spec.deleted:
             await forum_service.delete_post(db, author, opening.id)
     await db.commit()
