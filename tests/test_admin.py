@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Role
 from app.agencies.models import Agency
@@ -30,7 +31,9 @@ async def test_admin_creates_and_edits_an_agency(client, db):
         page="/admin/agencies",
     )
     assert response.status_code == 303
-    agency = await db.scalar(select(Agency).where(Agency.name == "Finnish Customs"))
+    agency = await db.scalar(
+        select(Agency).options(selectinload(Agency.domains)).where(Agency.name == "Finnish Customs")
+    )
     assert [d.domain for d in agency.domains] == ["customs.fi", "tulli.fi"]
 
     response = await post_form(
@@ -40,7 +43,7 @@ async def test_admin_creates_and_edits_an_agency(client, db):
         page="/admin/agencies",
     )
     assert response.status_code == 303
-    await db.refresh(agency)
+    await db.refresh(agency, ["name", "domains"])
     assert agency.name == "Finnish Customs (Tulli)" and [d.domain for d in agency.domains] == ["tulli.fi"]
 
 

@@ -35,3 +35,47 @@ async def test_staff_pages_query_count_does_not_grow_with_rows(client, db, engin
     large = {p: await _queries_for(client, engine, p) for p in paths}
     assert small == large
     assert max(large.values()) <= 8, large
+
+
+async def test_forum_pages_query_count_does_not_grow(client, db, engine):
+    from app.forum import service
+    from app.forum.models import TLP, Tier
+    from tests.support.forum import make_category, make_thread
+    from tests.support.world import context
+
+    agency = await make_agency(db)
+    reader = await make_member(db, agency=agency)
+    authors = [await make_member(db, agency=agency) for _ in range(6)]
+    small_cat = await make_category(db)
+    large_cat = await make_category(db, tier=Tier.AGENCIES)
+    small = await make_thread(db, authors[0], small_cat, replies=3)
+    large = await make_thread(
+        db,
+        authors[0],
+        large_cat,
+        tlp=TLP.RED,
+        participants=tuple(a.username for a in authors[1:]) + (reader.username,),
+    )
+    for i in range(29):
+        await service.reply(
+            db, authors[i % 6], large.id, f"Reply {i} mentioning @{reader.username}", context()
+        )
+    for _ in range(2):
+        await make_thread(db, authors[1], small_cat)
+    for _ in range(25):
+        await make_thread(db, authors[2], large_cat)
+    await db.commit()
+    await sign_in(client, reader.email)
+
+    pairs = [
+        (f"/t/{small.id}", f"/t/{large.id}"),
+        (f"/c/{small_cat.slug}", f"/c/{large_cat.slug}"),
+        ("/notifications", "/notifications"),
+    ]
+    for few, many in pairs:
+        assert await _queries_for(client, engine, few) == await _queries_for(client, engine, many), (
+            few,
+            many,
+        )
+    assert await _queries_for(client, engine, f"/t/{large.id}") <= 10
+    assert await _queries_for(client, engine, "/") <= 8

@@ -24,7 +24,7 @@ class Agency(Base):
         back_populates="agency",
         cascade="all, delete-orphan",
         order_by="AgencyDomain.domain",
-        lazy="selectin",
+        lazy="raise",
     )
 
     @property

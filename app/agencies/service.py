@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from app.agencies.models import Agency, AgencyDomain
 from app.agencies.schemas import AgencyIn
@@ -24,12 +25,17 @@ async def list_directory(db: AsyncSession) -> list[Agency]:
 
 
 async def list_all(db: AsyncSession) -> list[Agency]:
-    rows = await db.scalars(select(Agency).order_by(Agency.is_listed, Agency.country, Agency.name))
+    rows = await db.scalars(
+        select(Agency)
+        .options(selectinload(Agency.domains))
+        .order_by(Agency.is_listed, Agency.country, Agency.name)
+    )
     return list(rows)
 
 
 async def get(db: AsyncSession, agency_id: int) -> Agency | None:
-    return await db.get(Agency, agency_id)
+    """With its domains: the admin pages show and edit them."""
+    return await db.get(Agency, agency_id, options=[selectinload(Agency.domains)])
 
 
 async def get_listed(db: AsyncSession, agency_id: int) -> Agency | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Member
 from app.audit import service as audit_service
@@ -16,12 +17,16 @@ from app.policy import check_can_manage_forum, check_label_fits_category
 
 async def list_categories(db: AsyncSession, actor: Member) -> list[Category]:
     check_can_manage_forum(actor)
-    return list(await db.scalars(select(Category).order_by(Category.position, Category.name)))
+    return list(
+        await db.scalars(
+            select(Category).options(selectinload(Category.grants)).order_by(Category.position, Category.name)
+        )
+    )
 
 
 async def get(db: AsyncSession, actor: Member, category_id: int) -> Category:
     check_can_manage_forum(actor)
-    category = await db.get(Category, category_id)
+    category = await db.get(Category, category_id, options=[selectinload(Category.grants)])
     if category is None:
         raise NotFound("No such category.")
     return category

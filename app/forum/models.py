@@ -84,7 +84,7 @@ class Category(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     grants: Mapped[list[AccessGrant]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="AccessGrant.id"
+        cascade="all, delete-orphan", lazy="raise", order_by="AccessGrant.id"
     )
 
 

@@ -68,6 +68,8 @@ async def move(
     source = thread.category
     if target.id == source.id:
         return thread
+    await db.refresh(source, ["grants"])
+    await db.refresh(target, ["grants"])
     check_can_move(thread, source, target)
     thread.category_id = target.id
     thread.category = target

@@ -7,16 +7,24 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
-from app.accounts import service as accounts_service
 from app.accounts.models import Member, Status
 from app.agencies import service as agencies_service
+from app.agencies.models import Agency
 from app.audit import service as audit_service
 from app.context import RequestContext
 from app.db import utcnow
 from app.errors import Conflict, NotFound
 from app.mail import service as mail_service
 from app.policy import check_can_vet
+
+_WITH_DOMAINS = joinedload(Member.agency).selectinload(Agency.domains)
+
+
+async def _member(db: AsyncSession, member_id: int) -> Member | None:
+    """Applicants come with their agency's domains: they are the evidence."""
+    return await db.scalar(select(Member).options(_WITH_DOMAINS).where(Member.id == member_id))
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,10 @@ async def pending_applications(db: AsyncSession, actor: Member) -> list[Applicat
     check_can_vet(actor)
     members = list(
         await db.scalars(
-            select(Member).where(Member.status == Status.PENDING).order_by(Member.created_at, Member.id)
+            select(Member)
+            .options(_WITH_DOMAINS)
+            .where(Member.status == Status.PENDING)
+            .order_by(Member.created_at, Member.id)
         )
     )
     colleagues = await _colleague_names(db, {m.agency_id for m in members if m.agency_id})
@@ -65,7 +76,7 @@ async def pending_applications(db: AsyncSession, actor: Member) -> list[Applicat
 
 async def application(db: AsyncSession, actor: Member, member_id: int) -> Application:
     check_can_vet(actor)
-    member = await accounts_service.get_member(db, member_id)
+    member = await _member(db, member_id)
     if member is None:
         raise NotFound("No such application.")
     colleagues = await _colleague_names(db, {member.agency_id} if member.agency_id else set())
@@ -74,7 +85,7 @@ async def application(db: AsyncSession, actor: Member, member_id: int) -> Applic
 
 async def _pending(db: AsyncSession, actor: Member, member_id: int) -> Member:
     check_can_vet(actor)
-    member = await accounts_service.get_member(db, member_id)
+    member = await _member(db, member_id)
     if member is None:
         raise NotFound("No such application.")
     if member.status is not Status.PENDING:
