@@ -14,9 +14,13 @@
     list.setAttribute("aria-label", "Members you can mention");
     list.hidden = true;
     field.after(list);
+    // An input becomes a combobox; a textarea stays a textbox, which may not carry aria-expanded.
+    const combobox = field.tagName === "INPUT";
+    const expanded = (open) => { if (combobox) field.setAttribute("aria-expanded", String(open)); };
+    if (combobox) field.setAttribute("role", "combobox");
     field.setAttribute("aria-autocomplete", "list");
     field.setAttribute("aria-controls", list.id);
-    field.setAttribute("aria-expanded", "false");
+    expanded(false);
     let items = [];
     let active = -1;
     let pending = null;
@@ -26,7 +30,7 @@
       list.replaceChildren();
       items = [];
       active = -1;
-      field.setAttribute("aria-expanded", "false");
+      expanded(false);
       field.removeAttribute("aria-activedescendant");
     };
 
@@ -59,7 +63,7 @@
         return li;
       }));
       list.hidden = found.length === 0;
-      field.setAttribute("aria-expanded", String(found.length > 0));
+      expanded(found.length > 0);
       highlight(found.length ? 0 : -1);
     };
 
