@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
@@ -49,6 +51,36 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
+SQLITE_BEGIN = "sqlite_begin"
+WRITE_TRANSACTION = {SQLITE_BEGIN: "IMMEDIATE"}
+AFTER_COMMIT_KEY = "liaison.after_commit"
+log = logging.getLogger(__name__)
+
+
+async def begin_for_writing(db: AsyncSession) -> None:
+    """On SQLite a transaction that reads and then writes fails at once ('database is locked') when
+    another writer committed in between; taking the write lock at BEGIN makes it wait its turn
+    instead. PostgreSQL ignores the option."""
+    await db.connection(execution_options=WRITE_TRANSACTION)
+
+
+def after_commit(db: AsyncSession, work: Callable[[AsyncSession], Awaitable[None]]) -> None:
+    """Best-effort bookkeeping a page view does (last seen, read position), kept out of the read
+    transaction so that reads never wait on the write lock."""
+    db.info.setdefault(AFTER_COMMIT_KEY, []).append(work)
+
+
+async def run_after_commit(db: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    for work in db.info.pop(AFTER_COMMIT_KEY, []):
+        try:
+            async with sessionmaker() as session:
+                await begin_for_writing(session)
+                await work(session)
+                await session.commit()
+        except Exception:
+            log.warning("after-commit bookkeeping failed", exc_info=True)
+
+
 def create_engine(url: str, **kwargs: object) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
@@ -70,7 +102,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN")
+        immediate = conn.get_execution_options().get(SQLITE_BEGIN) == "IMMEDIATE"
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -18,6 +18,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import AuthSession, Member
 from app.config import Settings, get_settings
 from app.context import RequestContext
+from app.db import begin_for_writing, run_after_commit
 from app.mail import service as mail_service
 from app.notifications import service as notifications_service
 from app.policy import check_can_administer, check_can_read_audit, check_can_vet
@@ -38,6 +39,8 @@ class CsrfFailed(Exception):
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessionmaker() as session:
+        if request.method not in csrf.SAFE_METHODS:
+            await begin_for_writing(session)
         try:
             yield session
         except BaseException:
@@ -47,6 +50,7 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
             raise
         else:
             await session.commit()
+            await run_after_commit(session, request.app.state.sessionmaker)
             await request.app.state.postman.dispatch(mail_service.take_outbox(session))
 
 

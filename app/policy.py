@@ -7,6 +7,9 @@ actor may already see). Routes and templates call these and never decide access 
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any, TypeVar
+
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
@@ -99,6 +102,7 @@ def check_can_end_session(actor: Member, session_member_id: int) -> None:
 
 
 Viewer = aliased(Member, name="viewer")
+T = TypeVar("T", bound=tuple[Any, ...])
 STAFF_ROLES = (Role.MODERATOR, Role.ADMIN)
 
 
@@ -172,11 +176,23 @@ def thread_visible_to(
     )
 
 
+@lru_cache(maxsize=1)
+def _viewer_sees_thread() -> ColumnElement[bool]:
+    """The rules do not depend on who is looking (the viewer is a joined row), so the expression is
+    built once rather than on every request."""
+    return thread_visible_to(Thread, Category, Viewer)
+
+
+@lru_cache(maxsize=1)
+def _viewer_sees_category() -> ColumnElement[bool]:
+    return category_visible_to(Category, Viewer)
+
+
 def visible_categories(member: Member | None) -> Select[tuple[Category]]:
     if not can_see_content(member):
         return select(Category).where(false())
     assert member is not None
-    return select(Category).join(Viewer, Viewer.id == member.id).where(category_visible_to(Category, Viewer))
+    return select(Category).join(Viewer, Viewer.id == member.id).where(_viewer_sees_category())
 
 
 def visible_threads(member: Member | None) -> Select[tuple[Thread]]:
@@ -188,23 +204,28 @@ def visible_threads(member: Member | None) -> Select[tuple[Thread]]:
         select(Thread)
         .join(Thread.category)
         .join(Viewer, Viewer.id == member.id)
-        .where(thread_visible_to(Thread, Category, Viewer))
+        .where(_viewer_sees_thread())
         .options(contains_eager(Thread.category))
+    )
+
+
+def join_visible_threads(query: Select[T], thread_id: ColumnElement[int], member: Member | None) -> Select[T]:
+    """Restricts any query that carries a thread id (notifications, posts) to threads the member may
+    see, by joining the thread rather than filtering on a subquery of all visible threads."""
+    if not can_see_content(member):
+        return query.where(false())
+    assert member is not None
+    return (
+        query.join(Thread, Thread.id == thread_id)
+        .join(Category, Category.id == Thread.category_id)
+        .join(Viewer, Viewer.id == member.id)
+        .where(_viewer_sees_thread())
     )
 
 
 def visible_posts(member: Member | None) -> Select[tuple[Post]]:
     """Posts of the threads the member may see; post-level hiding is applied when shown."""
-    if not can_see_content(member):
-        return select(Post).where(false())
-    assert member is not None
-    return (
-        select(Post)
-        .join(Thread, Thread.id == Post.thread_id)
-        .join(Category, Category.id == Thread.category_id)
-        .join(Viewer, Viewer.id == member.id)
-        .where(thread_visible_to(Thread, Category, Viewer))
-    )
+    return join_visible_threads(select(Post), Post.thread_id, member)
 
 
 def members_who_can_see_thread(thread_id: int) -> Select[tuple[Member]]:

@@ -21,6 +21,8 @@ class _App:
 
 
 class _Request:
+    method = "POST"
+
     def __init__(self, app) -> None:
         self.app = app
 

@@ -48,7 +48,9 @@ async def test_forum_pages_query_count_does_not_grow(client, db, engine):
     authors = [await make_member(db, agency=agency) for _ in range(6)]
     small_cat = await make_category(db)
     large_cat = await make_category(db, tier=Tier.AGENCIES)
-    small = await make_thread(db, authors[0], small_cat, replies=3)
+    small = await make_thread(
+        db, authors[0], large_cat, replies=3, tlp=TLP.RED, participants=(reader.username,)
+    )
     large = await make_thread(
         db,
         authors[0],

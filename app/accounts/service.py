@@ -26,7 +26,7 @@ from app.agencies import service as agencies_service
 from app.audit import service as audit_service
 from app.config import Settings, get_settings
 from app.context import RequestContext
-from app.db import utcnow
+from app.db import after_commit, utcnow
 from app.errors import InvalidInput, NotFound
 from app.mail import service as mail_service
 from app.policy import check_can_change_role, check_can_end_session, check_can_suspend
@@ -301,19 +301,31 @@ async def start_session(db: AsyncSession, member: Member, ctx: RequestContext) -
 
 
 async def resolve_session(db: AsyncSession, token: str | None, settings: Settings) -> AuthSession | None:
+    """An expired session is refused at once; removing its row and noting activity happen after
+    the request's own transaction, so page views stay read-only."""
     if not token or len(token) > 128:
         return None
     session = await db.get(AuthSession, tokens.sha256_hex(token))
     if session is None:
         return None
     now = utcnow()
+    session_id = session.id
     idle_limit = session.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
     if session.expires_at <= now or idle_limit <= now:
-        await db.delete(session)
-        await db.flush()
+
+        async def forget(write: AsyncSession) -> None:
+            await write.execute(delete(AuthSession).where(AuthSession.id == session_id))
+
+        after_commit(db, forget)
         return None
     if (now - session.last_seen_at).total_seconds() >= SESSION_TOUCH_SECONDS:
-        session.last_seen_at = now
+
+        async def touch(write: AsyncSession) -> None:
+            await write.execute(
+                update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now)
+            )
+
+        after_commit(db, touch)
     return session
 
 

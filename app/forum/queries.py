@@ -6,12 +6,14 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Member
+from app.db import after_commit
 from app.forum.models import (
+    TLP,
     Category,
     Post,
     PostRevision,
@@ -171,23 +173,37 @@ def present(post: Post, member: Member) -> PostView:
 
 
 async def thread_view(db: AsyncSession, member: Member, thread_id: int, page: int | None) -> ThreadView:
-    found = await thread(db, member, thread_id)
+    """Three queries whatever the thread's size: the thread with the member's read position and
+    watch level, its page of posts, and (only when unread posts remain) where the first one is."""
+    read_position = select(ReadMark.last_read_number).where(
+        ReadMark.member_id == member.id, ReadMark.thread_id == Thread.id
+    )
+    watch_level = select(Subscription.level).where(
+        Subscription.member_id == member.id, Subscription.thread_id == Thread.id
+    )
+    row = (
+        await db.execute(
+            visible_threads(member)
+            .where(Thread.id == thread_id)
+            .add_columns(read_position.scalar_subquery(), watch_level.scalar_subquery())
+        )
+    ).first()
+    if row is None:
+        raise NotVisible
+    found, last_read, watch = row[0], row[1] or 0, row[2]
     pages = max(1, math.ceil(found.post_count / POSTS_PER_PAGE))
-    last_read = (
-        await db.scalar(
-            select(ReadMark.last_read_number).where(
-                ReadMark.member_id == member.id, ReadMark.thread_id == found.id
+    first_unread = None
+    if last_read < found.last_number:
+        read_posts, next_number = (
+            await db.execute(
+                select(
+                    func.count(case((Post.number <= last_read, 1))),
+                    func.min(case((Post.number > last_read, Post.number))),
+                ).where(Post.thread_id == found.id)
             )
-        )
-        or 0
-    )
-    read_posts = (
-        await db.scalar(
-            select(func.count(Post.id)).where(Post.thread_id == found.id, Post.number <= last_read)
-        )
-        or 0
-    )
-    first_unread_page = min(pages, read_posts // POSTS_PER_PAGE + 1)
+        ).one()
+        if next_number is not None:
+            first_unread = (min(pages, read_posts // POSTS_PER_PAGE + 1), next_number)
     page = min(max(page or 1, 1), pages)
     posts = list(
         await db.scalars(
@@ -198,37 +214,32 @@ async def thread_view(db: AsyncSession, member: Member, thread_id: int, page: in
             .offset((page - 1) * POSTS_PER_PAGE)
         )
     )
-    participants = list(
-        await db.scalars(
-            select(Member)
-            .join(ThreadParticipant, ThreadParticipant.member_id == Member.id)
-            .where(ThreadParticipant.thread_id == found.id)
-            .order_by(Member.display_name)
+    participants: list[Member] = []
+    if found.tlp is TLP.RED:
+        participants = list(
+            await db.scalars(
+                select(Member)
+                .join(ThreadParticipant, ThreadParticipant.member_id == Member.id)
+                .where(ThreadParticipant.thread_id == found.id)
+                .order_by(Member.display_name)
+            )
         )
-    )
-    watch = await db.scalar(
-        select(Subscription.level).where(
-            Subscription.member_id == member.id, Subscription.thread_id == found.id
-        )
-    )
-    first_unread = None
-    if last_read < found.last_number:
-        next_number = await db.scalar(
-            select(func.min(Post.number)).where(Post.thread_id == found.id, Post.number > last_read)
-        )
-        if next_number is not None:
-            first_unread = (first_unread_page, next_number)
-    if posts:
-        await mark_read(db, member, found.id, posts[-1].number)
+    if posts and posts[-1].number > last_read:
+        member_id, thread_id_, number = member.id, found.id, posts[-1].number
+
+        async def remember(write: AsyncSession) -> None:
+            await mark_read(write, member_id, thread_id_, number)
+
+        after_commit(db, remember)
     return ThreadView(
         found, [present(p, member) for p in posts], page, pages, participants, watch, first_unread
     )
 
 
-async def mark_read(db: AsyncSession, member: Member, thread_id: int, number: int) -> None:
+async def mark_read(db: AsyncSession, member_id: int, thread_id: int, number: int) -> None:
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ReadMark).values(member_id=member.id, thread_id=thread_id, last_read_number=number)
+    statement = insert(ReadMark).values(member_id=member_id, thread_id=thread_id, last_read_number=number)
     statement = statement.on_conflict_do_update(
         index_elements=[ReadMark.member_id, ReadMark.thread_id],
         set_={

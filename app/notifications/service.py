@@ -15,7 +15,7 @@ from app.forum import markdown
 from app.forum.models import Post, Subscription, Thread, WatchLevel
 from app.mail import service as mail_service
 from app.notifications.models import Notification, NotificationKind
-from app.policy import NotVisible, members_who_can_see_thread, visible_threads
+from app.policy import NotVisible, join_visible_threads, members_who_can_see_thread
 
 PAGE_SIZE = 30
 
@@ -111,23 +111,15 @@ def _email(
 
 
 def _visible(member: Member):  # type: ignore[no-untyped-def]
-    visible = visible_threads(member).subquery()
-    return (
-        select(Notification, Thread)
-        .join(visible, visible.c.id == Notification.thread_id)
-        .join(Thread, Thread.id == visible.c.id)
-        .where(Notification.member_id == member.id)
-    )
+    query = select(Notification, Thread).where(Notification.member_id == member.id)
+    return join_visible_threads(query, Notification.thread_id, member)
 
 
 async def unread_count(db: AsyncSession, member: Member) -> int:
-    visible = visible_threads(member).subquery()
-    query = (
-        select(func.count(Notification.id))
-        .join(visible, visible.c.id == Notification.thread_id)
-        .where(Notification.member_id == member.id, Notification.read_at.is_(None))
+    query = select(func.count(Notification.id)).where(
+        Notification.member_id == member.id, Notification.read_at.is_(None)
     )
-    return await db.scalar(query) or 0
+    return await db.scalar(join_visible_threads(query, Notification.thread_id, member)) or 0
 
 
 async def list_for(db: AsyncSession, member: Member, page: int = 1) -> list[NotificationView]:

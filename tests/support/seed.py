@@ -14,11 +14,17 @@ from tests.support.factories import make_agency, make_member
 async def main() -> None:
     engine = create_engine(get_settings().database_url)
     async with create_sessionmaker(engine)() as db, db.begin():
-        agency = await make_agency(db, name="Border Police Directorate", country="Croatia", domains=("mup.hr",))
+        agency = await make_agency(
+            db, name="Border Police Directorate", country="Croatia", domains=("mup.hr",)
+        )
         await make_member(db, role=Role.MODERATOR, email="moderator@liaison.test", name="Marko Moderator")
         await make_member(db, agency=agency, email="author@mup.hr", name="Ana Author")
         await make_member(db, agency=agency, email="colleague@mup.hr", name="Goran Colleague")
-        db.add(Category(slug="land-borders", name="Managing land borders", tier=Tier.AGENCIES, default_tlp=TLP.AMBER))
+        db.add(
+            Category(
+                slug="land-borders", name="Managing land borders", tier=Tier.AGENCIES, default_tlp=TLP.AMBER
+            )
+        )
     await engine.dispose()
 
 
