@@ -10,7 +10,19 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased, contains_eager
 
 from app.accounts.models import Member, MemberKind, Role, Status
@@ -195,18 +207,85 @@ def visible_categories(member: Member | None) -> Select[tuple[Category]]:
     return select(Category).join(Viewer, Viewer.id == member.id).where(_viewer_sees_category())
 
 
+def _with_viewer(query: Select[T], member: Member) -> Select[T]:
+    return (
+        query.join(Category, Category.id == Thread.category_id)
+        .join(Viewer, Viewer.id == member.id)
+        .where(_viewer_sees_thread())
+    )
+
+
 def visible_threads(member: Member | None) -> Select[tuple[Thread]]:
     """Every read, list or count of threads (and so of their posts) starts from this query."""
     if not can_see_content(member):
         return select(Thread).where(false())
     assert member is not None
-    return (
-        select(Thread)
-        .join(Thread.category)
-        .join(Viewer, Viewer.id == member.id)
-        .where(_viewer_sees_thread())
-        .options(contains_eager(Thread.category))
+    return _with_viewer(select(Thread), member).options(contains_eager(Thread.category))
+
+
+@lru_cache(maxsize=1)
+def _grouped_totals() -> Select[tuple[int, int, int, Any]]:
+    """Threads that share category, tier, label, owning agency and moderation state are equally
+    visible to everyone, so the visibility expression is applied once per such group rather than
+    once per thread. TLP:RED threads depend on their own participant list and are counted apart."""
+    groups = (
+        select(
+            Thread.category_id.label("category_id"),
+            Thread.tier.label("tier"),
+            Thread.tlp.label("tlp"),
+            Thread.owner_agency_id.label("owner_agency_id"),
+            func.min(Thread.hidden_at).label("hidden_at"),
+            func.min(Thread.deleted_at).label("deleted_at"),
+            literal(0, Integer).label("id"),
+            func.count(Thread.id).label("threads"),
+            func.sum(Thread.post_count).label("posts"),
+            func.max(Thread.last_post_at).label("last"),
+        )
+        .where(Thread.tlp != TLP.RED)
+        .group_by(
+            Thread.category_id,
+            Thread.tier,
+            Thread.tlp,
+            Thread.owner_agency_id,
+            Thread.hidden_at.is_(None),
+            Thread.deleted_at.is_(None),
+        )
+        .subquery("thread_groups")
     )
+    g = groups.c
+    return (
+        select(g.category_id, func.sum(g.threads), func.sum(g.posts), func.max(g.last))
+        .join_from(groups, Category, Category.id == g.category_id)
+        .join(Viewer, Viewer.id == bindparam("viewer_id"))
+        .where(thread_visible_to(g, Category, Viewer))  # type: ignore[arg-type]
+        .group_by(g.category_id)
+    )
+
+
+def visible_thread_totals(member: Member | None) -> tuple[Select[Any], Select[Any]]:
+    """Per category: threads, posts and latest activity, counted over what the member may see.
+    Two queries (grouped threads, then TLP:RED ones) whose rows are added up by the caller."""
+    if not can_see_content(member):
+        nothing = select(Category.id, func.count(), func.count(), func.max(Category.created_at)).where(
+            false()
+        )
+        return nothing.group_by(Category.id), nothing.group_by(Category.id)
+    assert member is not None
+    grouped = _grouped_totals().params(viewer_id=member.id)
+    red = (
+        _with_viewer(
+            select(
+                Thread.category_id,
+                func.count(Thread.id),
+                func.sum(Thread.post_count),
+                func.max(Thread.last_post_at),
+            ),
+            member,
+        )
+        .where(Thread.tlp == TLP.RED)
+        .group_by(Thread.category_id)
+    )
+    return grouped, red
 
 
 def join_visible_threads(query: Select[T], thread_id: ColumnElement[int], member: Member | None) -> Select[T]:

@@ -55,7 +55,7 @@ def _wrk(url: str, cookie: str, duration: int, connections: int) -> dict[str, fl
         raise RuntimeError(f"{url} answered errors:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     latency = {m.group(1): float(m.group(2)) * UNITS[m.group(3)]
-               for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)$", out, re.M)}
+               for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
     return {"rps": round(rps, 1), "p50_ms": round(latency["50"], 2), "p99_ms": round(latency["99"], 2)}
 
 

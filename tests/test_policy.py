@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.accounts.models import Member, Role, Status
-from app.policy import members_who_can_see_thread, visible_categories, visible_posts, visible_threads
+from app.policy import (
+    members_who_can_see_thread,
+    visible_categories,
+    visible_posts,
+    visible_thread_totals,
+    visible_threads,
+)
 
 
 def _member(status: Status = Status.APPROVED) -> Member:
@@ -18,7 +24,13 @@ def _member(status: Status = Status.APPROVED) -> Member:
 
 def test_every_subquery_is_correlated_to_the_one_viewer_row():
     """A subquery that names the viewer table again in its own FROM would match any member."""
-    for query in (visible_threads(_member()), visible_posts(_member()), visible_categories(_member())):
+    totals = visible_thread_totals(_member())
+    for query in (
+        visible_threads(_member()),
+        visible_posts(_member()),
+        visible_categories(_member()),
+        *totals,
+    ):
         for dialect in (sqlite.dialect(), postgresql.dialect()):
             sql = str(query.compile(dialect=dialect))
             assert sql.count("members AS viewer") == 1, sql

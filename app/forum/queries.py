@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +29,7 @@ from app.policy import (
     can_see_hidden_posts,
     visible_categories,
     visible_posts,
+    visible_thread_totals,
     visible_threads,
 )
 
@@ -78,45 +79,41 @@ class ThreadView:
         )
 
 
+async def _totals(
+    db: AsyncSession, member: Member, category_id: int | None = None
+) -> dict[int, tuple[int, int, datetime]]:
+    totals: dict[int, tuple[int, int, datetime]] = {}
+    for query in visible_thread_totals(member):
+        rows = await db.execute(
+            query if category_id is None else query.having(query.selected_columns[0] == category_id)
+        )
+        for cid, threads, posts, last in rows:
+            before = totals.get(cid)
+            if before is None:
+                totals[cid] = (int(threads), int(posts or 0), last)
+            else:
+                totals[cid] = (before[0] + int(threads), before[1] + int(posts or 0), max(before[2], last))
+    return totals
+
+
 async def category_index(db: AsyncSession, member: Member) -> list[CategorySummary]:
-    """Counts and latest activity are computed over visible threads only."""
+    """Counts and latest activity are computed over visible threads only, in four queries however
+    many threads there are."""
     categories = list(await db.scalars(visible_categories(member).order_by(Category.position, Category.name)))
-    visible = visible_threads(member).subquery()
-    stats = {
-        row.category_id: row
-        for row in await db.execute(
-            select(
-                visible.c.category_id,
-                func.count(visible.c.id).label("threads"),
-                func.coalesce(func.sum(visible.c.post_count), 0).label("posts"),
-                func.max(visible.c.last_post_at).label("last"),
-            ).group_by(visible.c.category_id)
+    totals = await _totals(db, member)
+    latest: dict[int, Thread] = {}
+    pairs = [(cid, last) for cid, (_, _, last) in totals.items()]
+    if pairs:
+        candidates = await db.scalars(
+            visible_threads(member).where(tuple_(Thread.category_id, Thread.last_post_at).in_(pairs))
         )
-    }
-    ranked = select(
-        visible.c.id,
-        func.row_number()
-        .over(
-            partition_by=visible.c.category_id, order_by=(visible.c.last_post_at.desc(), visible.c.id.desc())
-        )
-        .label("rank"),
-    ).subquery()
-    latest_ids = select(ranked.c.id).where(ranked.c.rank == 1)
-    latest = {
-        t.category_id: t for t in await db.scalars(visible_threads(member).where(Thread.id.in_(latest_ids)))
-    }
+        for thread in candidates:
+            if thread.category_id not in latest or thread.id > latest[thread.category_id].id:
+                latest[thread.category_id] = thread
     summaries = []
     for category in categories:
-        row = stats.get(category.id)
-        summaries.append(
-            CategorySummary(
-                category=category,
-                thread_count=row.threads if row else 0,
-                post_count=int(row.posts) if row else 0,
-                last_activity_at=row.last if row else None,
-                latest=latest.get(category.id),
-            )
-        )
+        threads, posts, last = totals.get(category.id, (0, 0, None))
+        summaries.append(CategorySummary(category, threads, posts, last, latest.get(category.id)))
     return summaries
 
 
@@ -138,7 +135,7 @@ async def category_threads(
     db: AsyncSession, member: Member, category: Category, page: int = 1
 ) -> tuple[list[ThreadRow], int]:
     query = visible_threads(member).where(Thread.category_id == category.id)
-    total = await db.scalar(query.with_only_columns(func.count(Thread.id)).order_by(None)) or 0
+    total = (await _totals(db, member, category.id)).get(category.id, (0, 0, None))[0]
     rows = await db.execute(
         query.add_columns(ReadMark.last_read_number)
         .outerjoin(ReadMark, and_(ReadMark.thread_id == Thread.id, ReadMark.member_id == member.id))
