@@ -22,6 +22,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import aliased, contains_eager
 
@@ -223,8 +224,8 @@ def visible_threads(member: Member | None) -> Select[tuple[Thread]]:
     return _with_viewer(select(Thread), member).options(contains_eager(Thread.category))
 
 
-@lru_cache(maxsize=1)
-def _grouped_totals() -> Select[tuple[int, int, int, Any]]:
+@lru_cache(maxsize=2)
+def _grouped_totals(one_category: bool) -> Select[tuple[int, int, int, Any]]:
     """Threads that share category, tier, label, owning agency and moderation state are equally
     visible to everyone, so the visibility expression is applied once per such group rather than
     once per thread. TLP:RED threads depend on their own participant list and are counted apart."""
@@ -234,21 +235,22 @@ def _grouped_totals() -> Select[tuple[int, int, int, Any]]:
             Thread.tier.label("tier"),
             Thread.tlp.label("tlp"),
             Thread.owner_agency_id.label("owner_agency_id"),
-            func.min(Thread.hidden_at).label("hidden_at"),
-            func.min(Thread.deleted_at).label("deleted_at"),
+            Thread.hidden_at.label("hidden_at"),
+            Thread.deleted_at.label("deleted_at"),
             literal(0, Integer).label("id"),
             func.count(Thread.id).label("threads"),
             func.sum(Thread.post_count).label("posts"),
             func.max(Thread.last_post_at).label("last"),
         )
         .where(Thread.tlp != TLP.RED)
+        .where(Thread.category_id == bindparam("category_id") if one_category else true())
         .group_by(
             Thread.category_id,
             Thread.tier,
             Thread.tlp,
             Thread.owner_agency_id,
-            Thread.hidden_at.is_(None),
-            Thread.deleted_at.is_(None),
+            Thread.hidden_at,
+            Thread.deleted_at,
         )
         .subquery("thread_groups")
     )
@@ -262,7 +264,9 @@ def _grouped_totals() -> Select[tuple[int, int, int, Any]]:
     )
 
 
-def visible_thread_totals(member: Member | None) -> tuple[Select[Any], Select[Any]]:
+def visible_thread_totals(
+    member: Member | None, category_id: int | None = None
+) -> tuple[Select[Any], Select[Any]]:
     """Per category: threads, posts and latest activity, counted over what the member may see.
     Two queries (grouped threads, then TLP:RED ones) whose rows are added up by the caller."""
     if not can_see_content(member):
@@ -271,7 +275,10 @@ def visible_thread_totals(member: Member | None) -> tuple[Select[Any], Select[An
         )
         return nothing.group_by(Category.id), nothing.group_by(Category.id)
     assert member is not None
-    grouped = _grouped_totals().params(viewer_id=member.id)
+    if category_id is None:
+        grouped = _grouped_totals(False).params(viewer_id=member.id)
+    else:
+        grouped = _grouped_totals(True).params(viewer_id=member.id, category_id=category_id)
     red = (
         _with_viewer(
             select(

@@ -108,6 +108,18 @@ class Thread(Base):
     __table_args__ = (
         Index("ix_threads_category_listing", "category_id", "pinned", "last_post_at"),
         Index("ix_threads_last_post_at", "last_post_at"),
+        Index(
+            "ix_threads_visibility_groups",
+            "category_id",
+            "tier",
+            "tlp",
+            "owner_agency_id",
+            "hidden_at",
+            "deleted_at",
+            "post_count",
+            "last_post_at",
+        ),
+        Index("ix_threads_tlp_category", "tlp", "category_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -83,10 +83,8 @@ async def _totals(
     db: AsyncSession, member: Member, category_id: int | None = None
 ) -> dict[int, tuple[int, int, datetime]]:
     totals: dict[int, tuple[int, int, datetime]] = {}
-    for query in visible_thread_totals(member):
-        rows = await db.execute(
-            query if category_id is None else query.having(query.selected_columns[0] == category_id)
-        )
+    for query in visible_thread_totals(member, category_id):
+        rows = await db.execute(query)
         for cid, threads, posts, last in rows:
             before = totals.get(cid)
             if before is None:

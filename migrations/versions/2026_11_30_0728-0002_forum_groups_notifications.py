@@ -2,14 +2,13 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-30 06:57:06.250098+00:00
+Create Date: 2026-11-30 07:28:54.960112+00:00
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -162,6 +161,21 @@ def upgrade() -> None:
             "ix_threads_category_listing", ["category_id", "pinned", "last_post_at"], unique=False
         )
         batch_op.create_index("ix_threads_last_post_at", ["last_post_at"], unique=False)
+        batch_op.create_index("ix_threads_tlp_category", ["tlp", "category_id"], unique=False)
+        batch_op.create_index(
+            "ix_threads_visibility_groups",
+            [
+                "category_id",
+                "tier",
+                "tlp",
+                "owner_agency_id",
+                "hidden_at",
+                "deleted_at",
+                "post_count",
+                "last_post_at",
+            ],
+            unique=False,
+        )
 
     op.create_table(
         "posts",
@@ -371,6 +385,8 @@ def downgrade() -> None:
 
     op.drop_table("posts")
     with op.batch_alter_table("threads", schema=None) as batch_op:
+        batch_op.drop_index("ix_threads_visibility_groups")
+        batch_op.drop_index("ix_threads_tlp_category")
         batch_op.drop_index("ix_threads_last_post_at")
         batch_op.drop_index("ix_threads_category_listing")
         batch_op.drop_index(batch_op.f("ix_threads_author_id"))
