@@ -184,7 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not hasattr(app.state, "sessionmaker"):
-            engine = create_engine(settings.database_url, pool_pre_ping=True)
+            engine = create_engine(settings.database_url, pool_recycle=1800)
             app.state.engine = engine
             app.state.sessionmaker = create_sessionmaker(engine)
         yield
