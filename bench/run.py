@@ -42,20 +42,39 @@ async def _fresh_postgres() -> None:
 
 
 def _env(url: str, port: int) -> dict[str, str]:
-    return {**os.environ, "LIAISON_DATABASE_URL": url, "LIAISON_SECRET_KEY": "bench-" + "k" * 40,
-            "LIAISON_BASE_URL": f"http://127.0.0.1:{port}", "LIAISON_DEMO": "false",
-            "LIAISON_MAIL_URL": f"file://{ROOT / 'var' / 'bench-mail'}"}
+    return {
+        **os.environ,
+        "LIAISON_DATABASE_URL": url,
+        "LIAISON_SECRET_KEY": "bench-" + "k" * 40,
+        "LIAISON_BASE_URL": f"http://127.0.0.1:{port}",
+        "LIAISON_DEMO": "false",
+        "LIAISON_MAIL_URL": f"file://{ROOT / 'var' / 'bench-mail'}",
+    }
 
 
 def _wrk(url: str, cookie: str, duration: int, connections: int) -> dict[str, float]:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Cookie: liaison_session={cookie}",
-         url], capture_output=True, text=True, check=True).stdout
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-H",
+            f"Cookie: liaison_session={cookie}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     if "Non-2xx" in out:
         raise RuntimeError(f"{url} answered errors:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    latency = {m.group(1): float(m.group(2)) * UNITS[m.group(3)]
-               for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
+    latency = {
+        m.group(1): float(m.group(2)) * UNITS[m.group(3)]
+        for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    }
     return {"rps": round(rps, 1), "p50_ms": round(latency["50"], 2), "p99_ms": round(latency["99"], 2)}
 
 
@@ -72,12 +91,31 @@ def run_engine(engine: str, duration: int, connections: int, sizes: dict[str, in
         url = PG_BENCH
     env = _env(url, port)
     os.environ.update({k: v for k, v in env.items() if k.startswith("LIAISON_")})
-    subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
+    )
     seeded = asyncio.run(seed(url, **sizes))
-    print(f"[{engine}] seeded {seeded['threads']} threads, {seeded['posts']} posts in {seeded['seconds']} s", flush=True)
+    print(
+        f"[{engine}] seeded {seeded['threads']} threads, {seeded['posts']} posts in {seeded['seconds']} s",
+        flush=True,
+    )
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.asgi:app", "--port", str(port), "--workers", "2", "--no-access-log",
-         "--log-level", "warning"], env=env, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.asgi:app",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -86,8 +124,12 @@ def run_engine(engine: str, duration: int, connections: int, sizes: dict[str, in
                 break
             except OSError:
                 time.sleep(0.2)
-        targets = {"health": "/health", "thread (50 replies)": f"/t/{seeded['thread_id']}",
-                   "category": f"/c/{seeded['category_slug']}", "home": "/"}
+        targets = {
+            "health": "/health",
+            "thread (50 replies)": f"/t/{seeded['thread_id']}",
+            "category": f"/c/{seeded['category_slug']}",
+            "home": "/",
+        }
         results: dict[str, dict[str, float]] = {}
         for name, path in targets.items():
             _wrk(base + path, seeded["session_token"], 3, connections)
@@ -96,15 +138,22 @@ def run_engine(engine: str, duration: int, connections: int, sizes: dict[str, in
         trivial = results["health"]["rps"]
         for name, row in results.items():
             row["ratio_to_health"] = round(row["rps"] / trivial, 3)
-        return {"engine": engine, "seeded": {k: v for k, v in seeded.items() if k != "session_token"},
-                "connections": connections, "duration_s": duration, "results": results}
+        return {
+            "engine": engine,
+            "seeded": {k: v for k, v in seeded.items() if k != "session_token"},
+            "connections": connections,
+            "duration_s": duration,
+            "results": results,
+        }
     finally:
         server.terminate()
         server.wait(timeout=20)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=32)
@@ -123,7 +172,9 @@ def main() -> None:
         print(f"\n{run['engine']}: {args.connections} connections, {args.duration} s each")
         print(f"{'endpoint':22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs /health':>10}")
         for name, row in run["results"].items():
-            print(f"{name:22} {row['rps']:8.1f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} {row['ratio_to_health']:10.1%}")
+            print(
+                f"{name:22} {row['rps']:8.1f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} {row['ratio_to_health']:10.1%}"
+            )
 
 
 if __name__ == "__main__":

@@ -33,9 +33,28 @@ WORDS = (
     "medical screening shelter logistics procurement training exchange joint operations Frontex Europol "
     "interoperability data protection retention audit trail fingerprints facial image quality thresholds"
 ).split()
-COUNTRIES = ["Croatia", "Finland", "Czech Republic", "Montenegro", "United Kingdom", "United States", "Poland",
-             "Greece", "Italy", "Spain", "India", "Bangladesh", "Turkey", "Serbia", "Bosnia and Herzegovina",
-             "Slovenia", "Hungary", "Romania", "Bulgaria", "Estonia"]
+COUNTRIES = [
+    "Croatia",
+    "Finland",
+    "Czech Republic",
+    "Montenegro",
+    "United Kingdom",
+    "United States",
+    "Poland",
+    "Greece",
+    "Italy",
+    "Spain",
+    "India",
+    "Bangladesh",
+    "Turkey",
+    "Serbia",
+    "Bosnia and Herzegovina",
+    "Slovenia",
+    "Hungary",
+    "Romania",
+    "Bulgaria",
+    "Estonia",
+]
 
 
 def paragraph(rng: random.Random, length: int) -> str:
@@ -50,7 +69,9 @@ def session_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def seed(url: str, *, members: int, categories: int, threads: int, replies: int, seed_value: int = 7) -> dict:
+async def seed(
+    url: str, *, members: int, categories: int, threads: int, replies: int, seed_value: int = 7
+) -> dict:
     rng = random.Random(seed_value)
     engine = create_engine(url)
     started = time.monotonic()
@@ -61,50 +82,117 @@ async def seed(url: str, *, members: int, categories: int, threads: int, replies
     password_hash = passwords.hash_password(accounts_service.hasher(), "benchmark-pass-phrase-1")
 
     async with engine.begin() as conn:
-        await conn.execute(insert(Agency), [
-            {"name": f"Border Service {i}", "country": COUNTRIES[i % len(COUNTRIES)], "is_listed": True,
-             "created_at": now} for i in range(40)])
+        await conn.execute(
+            insert(Agency),
+            [
+                {
+                    "name": f"Border Service {i}",
+                    "country": COUNTRIES[i % len(COUNTRIES)],
+                    "is_listed": True,
+                    "created_at": now,
+                }
+                for i in range(40)
+            ],
+        )
         agency_ids = list((await conn.execute(select(Agency.id).order_by(Agency.id))).scalars())
         rows = []
         for i in range(members):
-            kind = MemberKind.OFFICIAL if i % 20 < 12 else MemberKind.ACADEMIC if i % 20 < 17 else MemberKind.SUPPLIER
-            rows.append({
-                "email": f"member{i}@bench.example", "display_name": f"Member {i}", "username": f"member{i}",
-                "password_hash": password_hash, "kind": kind,
-                "agency_id": agency_ids[i % len(agency_ids)] if kind is MemberKind.OFFICIAL else None,
-                "organisation": None if kind is MemberKind.OFFICIAL else f"Organisation {i % 50}",
-                "role": Role.MODERATOR if i in (1, 2) else Role.MEMBER, "status": Status.APPROVED,
-                "email_verified_at": now, "credentials_epoch": 0, "email_notifications": False, "created_at": now,
-            })
+            kind = (
+                MemberKind.OFFICIAL
+                if i % 20 < 12
+                else MemberKind.ACADEMIC
+                if i % 20 < 17
+                else MemberKind.SUPPLIER
+            )
+            rows.append(
+                {
+                    "email": f"member{i}@bench.example",
+                    "display_name": f"Member {i}",
+                    "username": f"member{i}",
+                    "password_hash": password_hash,
+                    "kind": kind,
+                    "agency_id": agency_ids[i % len(agency_ids)] if kind is MemberKind.OFFICIAL else None,
+                    "organisation": None if kind is MemberKind.OFFICIAL else f"Organisation {i % 50}",
+                    "role": Role.MODERATOR if i in (1, 2) else Role.MEMBER,
+                    "status": Status.APPROVED,
+                    "email_verified_at": now,
+                    "credentials_epoch": 0,
+                    "email_notifications": False,
+                    "created_at": now,
+                }
+            )
         await conn.execute(insert(Member), rows)
         member_ids = list((await conn.execute(select(Member.id).order_by(Member.id))).scalars())
 
         tiers = [Tier.COMMUNITY] * 8 + [Tier.AGENCIES] * 8 + [Tier.WORKING_GROUP] * 4
-        await conn.execute(insert(Category), [
-            {"slug": f"category-{i}", "name": f"Category {i}", "description": "Benchmark category", "tier": tiers[i],
-             "default_tlp": TLP.GREEN if tiers[i] is Tier.COMMUNITY else TLP.AMBER, "position": i,
-             "created_at": now} for i in range(categories)])
-        category_rows = list((await conn.execute(select(Category.id, Category.tier).order_by(Category.id))).all())
-        await conn.execute(insert(AccessGrant), [
-            {"category_id": cid, "agency_id": agency_ids[j]}
-            for cid, tier in category_rows if tier is Tier.WORKING_GROUP for j in range(0, 40, 4)])
+        await conn.execute(
+            insert(Category),
+            [
+                {
+                    "slug": f"category-{i}",
+                    "name": f"Category {i}",
+                    "description": "Benchmark category",
+                    "tier": tiers[i],
+                    "default_tlp": TLP.GREEN if tiers[i] is Tier.COMMUNITY else TLP.AMBER,
+                    "position": i,
+                    "created_at": now,
+                }
+                for i in range(categories)
+            ],
+        )
+        category_rows = list(
+            (await conn.execute(select(Category.id, Category.tier).order_by(Category.id))).all()
+        )
+        await conn.execute(
+            insert(AccessGrant),
+            [
+                {"category_id": cid, "agency_id": agency_ids[j]}
+                for cid, tier in category_rows
+                if tier is Tier.WORKING_GROUP
+                for j in range(0, 40, 4)
+            ],
+        )
 
         thread_rows = []
         for i in range(threads):
             category_id, tier = category_rows[i % len(category_rows)]
-            tlp = rng.choice((TLP.CLEAR, TLP.GREEN)) if tier is Tier.COMMUNITY else rng.choice((TLP.GREEN, TLP.AMBER))
-            thread_rows.append({
-                "category_id": category_id, "author_id": member_ids[i % len(member_ids)], "title": paragraph(rng, 50)[:120],
-                "tier": None, "tlp": tlp, "owner_agency_id": None, "pinned": i < 20, "locked": False,
-                "closed": False, "post_count": 1, "last_number": 1,
-                "last_post_at": now - timedelta(minutes=threads - i), "created_at": now - timedelta(days=30),
-            })
+            tlp = (
+                rng.choice((TLP.CLEAR, TLP.GREEN))
+                if tier is Tier.COMMUNITY
+                else rng.choice((TLP.GREEN, TLP.AMBER))
+            )
+            thread_rows.append(
+                {
+                    "category_id": category_id,
+                    "author_id": member_ids[i % len(member_ids)],
+                    "title": paragraph(rng, 50)[:120],
+                    "tier": None,
+                    "tlp": tlp,
+                    "owner_agency_id": None,
+                    "pinned": i < 20,
+                    "locked": False,
+                    "closed": False,
+                    "post_count": 1,
+                    "last_number": 1,
+                    "last_post_at": now - timedelta(minutes=threads - i),
+                    "created_at": now - timedelta(days=30),
+                }
+            )
         big_category = category_rows[0][0]
-        thread_rows.append({**thread_rows[0], "category_id": big_category, "title": "Managing sudden large arrivals",
-                            "tlp": TLP.GREEN, "pinned": False, "post_count": 51, "last_number": 51,
-                            "last_post_at": now})
+        thread_rows.append(
+            {
+                **thread_rows[0],
+                "category_id": big_category,
+                "title": "Managing sudden large arrivals",
+                "tlp": TLP.GREEN,
+                "pinned": False,
+                "post_count": 51,
+                "last_number": 51,
+                "last_post_at": now,
+            }
+        )
         for start in range(0, len(thread_rows), 5000):
-            await conn.execute(insert(Thread), thread_rows[start:start + 5000])
+            await conn.execute(insert(Thread), thread_rows[start : start + 5000])
         thread_ids = list((await conn.execute(select(Thread.id).order_by(Thread.id))).scalars())
         big_thread = thread_ids[-1]
 
@@ -121,40 +209,79 @@ async def seed(url: str, *, members: int, categories: int, threads: int, replies
         for tid, total in counts.items():
             for number in range(1, total + 1):
                 k = rng.randrange(len(bodies))
-                batch.append({"thread_id": tid, "number": number, "author_id": member_ids[rng.randrange(members)],
-                              "body_source": bodies[k], "body_html": rendered[k], "render_version": 1,
-                              "created_at": now - timedelta(minutes=total - number)})
+                batch.append(
+                    {
+                        "thread_id": tid,
+                        "number": number,
+                        "author_id": member_ids[rng.randrange(members)],
+                        "body_source": bodies[k],
+                        "body_html": rendered[k],
+                        "render_version": 1,
+                        "created_at": now - timedelta(minutes=total - number),
+                    }
+                )
                 if len(batch) >= 5000:
                     await flush()
         for number in range(1, 52):
             body = long_bodies[(number - 1) % 50]
-            batch.append({"thread_id": big_thread, "number": number, "author_id": member_ids[(number * 7) % len(member_ids)],
-                          "body_source": body, "body_html": markdown.render(body).html, "render_version": 1,
-                          "created_at": now - timedelta(minutes=60 - number)})
+            batch.append(
+                {
+                    "thread_id": big_thread,
+                    "number": number,
+                    "author_id": member_ids[(number * 7) % len(member_ids)],
+                    "body_source": body,
+                    "body_html": markdown.render(body).html,
+                    "render_version": 1,
+                    "created_at": now - timedelta(minutes=60 - number),
+                }
+            )
         await flush()
         for tid, total in counts.items():
             if total > 1:
                 batch.append({"id": tid, "post_count": total, "last_number": total})
         for start in range(0, len(batch), 5000):
             await conn.execute(
-                update(Thread).where(Thread.id == bindparam("tid")).values(
-                    post_count=bindparam("pc"), last_number=bindparam("ln")),
-                [{"tid": r["id"], "pc": r["post_count"], "ln": r["last_number"]} for r in batch[start:start + 5000]])
+                update(Thread)
+                .where(Thread.id == bindparam("tid"))
+                .values(post_count=bindparam("pc"), last_number=bindparam("ln")),
+                [
+                    {"tid": r["id"], "pc": r["post_count"], "ln": r["last_number"]}
+                    for r in batch[start : start + 5000]
+                ],
+            )
         batch.clear()
 
         reader = member_ids[0]
         token = secrets.token_urlsafe(32)
-        await conn.execute(insert(AuthSession), [{
-            "id": session_token_hash(token), "member_id": reader, "created_at": now, "last_seen_at": now,
-            "expires_at": now + timedelta(hours=12), "ip": "127.0.0.1", "user_agent": "wrk"}])
+        await conn.execute(
+            insert(AuthSession),
+            [
+                {
+                    "id": session_token_hash(token),
+                    "member_id": reader,
+                    "created_at": now,
+                    "last_seen_at": now,
+                    "expires_at": now + timedelta(hours=12),
+                    "ip": "127.0.0.1",
+                    "user_agent": "wrk",
+                }
+            ],
+        )
         post_total = await conn.scalar(select(Post.id).order_by(Post.id.desc()).limit(1))
     async with engine.connect() as conn:
         # Fresh bulk loads have no planner statistics yet; autovacuum would gather them in production.
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
     await engine.dispose()
-    return {"session_token": token, "thread_id": big_thread, "category_slug": "category-0", "posts": post_total,
-            "threads": len(thread_ids), "members": members, "seconds": round(time.monotonic() - started, 1)}
+    return {
+        "session_token": token,
+        "thread_id": big_thread,
+        "category_slug": "category-0",
+        "posts": post_total,
+        "threads": len(thread_ids),
+        "members": members,
+        "seconds": round(time.monotonic() - started, 1),
+    }
 
 
 def main() -> None:
@@ -165,8 +292,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=20_000)
     parser.add_argument("--replies", type=int, default=200_000)
     args = parser.parse_args()
-    print(asyncio.run(seed(args.database_url, members=args.members, categories=args.categories,
-                           threads=args.threads, replies=args.replies)))
+    print(
+        asyncio.run(
+            seed(
+                args.database_url,
+                members=args.members,
+                categories=args.categories,
+                threads=args.threads,
+                replies=args.replies,
+            )
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -64,10 +64,20 @@ async def test_forum_pages_query_count_does_not_grow(client, db, engine):
         )
     for _ in range(2):
         await make_thread(db, authors[1], small_cat)
-    for _ in range(25):
-        await make_thread(db, authors[2], large_cat)
     await db.commit()
     await sign_in(client, reader.email)
+    home_before = await _queries_for(client, engine, "/")
+    for _ in range(25):
+        await make_thread(db, authors[2], large_cat)
+    await make_thread(
+        db,
+        authors[3],
+        await make_category(db, tier=Tier.AGENCIES),
+        tlp=TLP.RED,
+        participants=(reader.username,),
+    )
+    await db.commit()
+    assert await _queries_for(client, engine, "/") == home_before
 
     pairs = [
         (f"/t/{small.id}", f"/t/{large.id}"),

@@ -18,6 +18,7 @@ async def main() -> None:
             db, name="Border Police Directorate", country="Croatia", domains=("mup.hr",)
         )
         await make_member(db, role=Role.MODERATOR, email="moderator@liaison.test", name="Marko Moderator")
+        await make_member(db, role=Role.ADMIN, email="admin@liaison.test", name="Ada Admin")
         await make_member(db, agency=agency, email="author@mup.hr", name="Ana Author")
         await make_member(db, agency=agency, email="colleague@mup.hr", name="Goran Colleague")
         db.add(
