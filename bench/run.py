@@ -136,7 +136,7 @@ def run_engine(engine: str, duration: int, connections: int, sizes: dict[str, in
             results[name] = _wrk(base + path, seeded["session_token"], duration, connections)
             print(f"[{engine}] {name:20} {results[name]}", flush=True)
         trivial = results["health"]["rps"]
-        for name, row in results.items():
+        for row in results.values():
             row["ratio_to_health"] = round(row["rps"] / trivial, 3)
         return {
             "engine": engine,
@@ -172,9 +172,10 @@ def main() -> None:
         print(f"\n{run['engine']}: {args.connections} connections, {args.duration} s each")
         print(f"{'endpoint':22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs /health':>10}")
         for name, row in run["results"].items():
-            print(
-                f"{name:22} {row['rps']:8.1f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} {row['ratio_to_health']:10.1%}"
+            figures = (
+                f"{row['rps']:8.1f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} {row['ratio_to_health']:10.1%}"
             )
+            print(f"{name:22} {figures}")
 
 
 if __name__ == "__main__":
