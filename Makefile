@@ -29,8 +29,8 @@ test: dev
 	$(BIN)/pytest
 
 lint: dev
-	$(BIN)/ruff check app tests migrations
-	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/ruff format --check app tests migrations bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

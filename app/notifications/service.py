@@ -116,9 +116,12 @@ def _visible(member: Member):  # type: ignore[no-untyped-def]
 
 
 async def unread_count(db: AsyncSession, member: Member) -> int:
-    query = select(func.count(Notification.id)).where(
-        Notification.member_id == member.id, Notification.read_at.is_(None)
-    )
+    """Shown on every page. Most members have nothing unread, which an index answers alone; only
+    then are the unread ones counted through the visibility filter."""
+    unread = (Notification.member_id == member.id, Notification.read_at.is_(None))
+    if await db.scalar(select(Notification.id).where(*unread).limit(1)) is None:
+        return 0
+    query = select(func.count(Notification.id)).where(*unread)
     return await db.scalar(join_visible_threads(query, Notification.thread_id, member)) or 0
 
 
