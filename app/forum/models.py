@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -119,7 +120,14 @@ class Thread(Base):
             "post_count",
             "last_post_at",
         ),
-        Index("ix_threads_tlp_category", "tlp", "category_id"),
+        # Partial, so that it serves the TLP:RED counts without tempting planners to read every
+        # thread through it when the visibility expression lists labels.
+        Index(
+            "ix_threads_red_category",
+            "category_id",
+            sqlite_where=text("tlp = 'red'"),
+            postgresql_where=text("tlp = 'red'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select, tuple_
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,12 +100,14 @@ async def category_index(db: AsyncSession, member: Member) -> list[CategorySumma
     categories = list(await db.scalars(visible_categories(member).order_by(Category.position, Category.name)))
     totals = await _totals(db, member)
     latest: dict[int, Thread] = {}
-    pairs = [(cid, last) for cid, (_, _, last) in totals.items()]
-    if pairs:
+    last_by_category = {cid: last for cid, (_, _, last) in totals.items()}
+    if last_by_category:
         candidates = await db.scalars(
-            visible_threads(member).where(tuple_(Thread.category_id, Thread.last_post_at).in_(pairs))
+            visible_threads(member).where(Thread.last_post_at.in_(set(last_by_category.values())))
         )
         for thread in candidates:
+            if last_by_category.get(thread.category_id) != thread.last_post_at:
+                continue
             if thread.category_id not in latest or thread.id > latest[thread.category_id].id:
                 latest[thread.category_id] = thread
     summaries = []

@@ -161,7 +161,13 @@ def upgrade() -> None:
             "ix_threads_category_listing", ["category_id", "pinned", "last_post_at"], unique=False
         )
         batch_op.create_index("ix_threads_last_post_at", ["last_post_at"], unique=False)
-        batch_op.create_index("ix_threads_tlp_category", ["tlp", "category_id"], unique=False)
+        batch_op.create_index(
+            "ix_threads_red_category",
+            ["category_id"],
+            unique=False,
+            sqlite_where=sa.text("tlp = 'red'"),
+            postgresql_where=sa.text("tlp = 'red'"),
+        )
         batch_op.create_index(
             "ix_threads_visibility_groups",
             [
@@ -386,7 +392,11 @@ def downgrade() -> None:
     op.drop_table("posts")
     with op.batch_alter_table("threads", schema=None) as batch_op:
         batch_op.drop_index("ix_threads_visibility_groups")
-        batch_op.drop_index("ix_threads_tlp_category")
+        batch_op.drop_index(
+            "ix_threads_red_category",
+            sqlite_where=sa.text("tlp = 'red'"),
+            postgresql_where=sa.text("tlp = 'red'"),
+        )
         batch_op.drop_index("ix_threads_last_post_at")
         batch_op.drop_index("ix_threads_category_listing")
         batch_op.drop_index(batch_op.f("ix_threads_author_id"))
