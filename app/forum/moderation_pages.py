@@ -9,6 +9,7 @@ from app.deps import Ctx, DbSession, RequireModerator, verify_csrf
 from app.errors import ServiceError
 from app.forms import form_values, validate
 from app.forum import moderation, queries
+from app.forum.post_pages import render_post
 from app.forum.schemas import MoveIn, ReasonIn, SplitIn
 from app.policy import Forbidden
 from app.templating import is_htmx, render
@@ -103,16 +104,4 @@ async def _after_post_action(
 ) -> Response:
     if not is_htmx(request):
         return redirect(request, f"/t/{thread_id}")
-    post = await queries.post(db, moderator, post_id)
-    thread = await queries.thread(db, moderator, thread_id)
-    return render(
-        request,
-        "forum/thread.html",
-        {
-            "thread": thread,
-            "pv": queries.present(post, moderator),
-            "can_moderate": True,
-            "can_see_history": True,
-        },
-        block="single_post",
-    )
+    return await render_post(request, db, moderator, await queries.post(db, moderator, post_id))

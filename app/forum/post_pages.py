@@ -9,6 +9,7 @@ from app.deps import Ctx, CurrentMember, DbSession, verify_csrf
 from app.errors import ServiceError
 from app.forms import FORM_LEVEL, form_values, validate
 from app.forum import markdown, queries, service
+from app.forum.models import Post
 from app.forum.pages import thread_context
 from app.forum.schemas import PostIn, PreviewIn, WatchIn
 from app.policy import Forbidden, can_moderate, can_see_edit_history, check_can_moderate
@@ -33,20 +34,7 @@ async def reply(request: Request, thread_id: int, db: DbSession, ctx: Ctx, membe
             if not is_htmx(request):
                 view = await queries.thread_view(db, member, thread_id, None)
                 return redirect(request, f"/t/{thread_id}?page={view.pages}#p{post.number}")
-            thread = await queries.thread(db, member, thread_id)
-            return render(
-                request,
-                "forum/thread.html",
-                {
-                    "thread": thread,
-                    "pv": queries.present(post, member),
-                    "can_moderate": can_moderate(member),
-                    "can_see_history": can_see_edit_history(member),
-                    "reply_text": "",
-                    "errors": {},
-                },
-                block="new_post",
-            )
+            return await render_post(request, db, member, post, block="new_post")
     view = await queries.thread_view(db, member, thread_id, None)
     return render(
         request,
@@ -113,10 +101,10 @@ async def edit(request: Request, post_id: int, db: DbSession, ctx: Ctx, member: 
     return await _edit_form(request, db, member, post_id, values.get("body", ""), errors, 422)
 
 
-async def _post_fragment(request: Request, db: DbSession, member: CurrentMember, post_id: int) -> Response:
-    post = await queries.post(db, member, post_id)
-    if not is_htmx(request):
-        return redirect(request, f"/t/{post.thread_id}#p{post.number}")
+async def render_post(
+    request: Request, db: DbSession, member: CurrentMember, post: Post, *, block: str = "single_post"
+) -> Response:
+    """One post as the thread page shows it, for HTMX to swap in; `new_post` also resets the form."""
     thread = await queries.thread(db, member, post.thread_id)
     return render(
         request,
@@ -126,9 +114,18 @@ async def _post_fragment(request: Request, db: DbSession, member: CurrentMember,
             "pv": queries.present(post, member),
             "can_moderate": can_moderate(member),
             "can_see_history": can_see_edit_history(member),
+            "reply_text": "",
+            "errors": {},
         },
-        block="single_post",
+        block=block,
     )
+
+
+async def _post_fragment(request: Request, db: DbSession, member: CurrentMember, post_id: int) -> Response:
+    post = await queries.post(db, member, post_id)
+    if not is_htmx(request):
+        return redirect(request, f"/t/{post.thread_id}#p{post.number}")
+    return await render_post(request, db, member, post)
 
 
 @router.get("/p/{post_id}")

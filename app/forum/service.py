@@ -73,27 +73,8 @@ async def create_thread(db: AsyncSession, member: Member, data: ThreadIn, ctx: R
     await db.flush()
 
     visible = await queries.thread(db, member, thread.id)
-    mentioned = await notifications.recipients(db, visible, usernames=rendered.mentions)
-    await notifications.create(
-        db,
-        ctx.settings,
-        kind=NotificationKind.MENTION,
-        thread=visible,
-        post=first,
-        actor=member,
-        members=mentioned,
-    )
-    watchers = await notifications.recipients(
-        db, visible, member_ids=await notifications.watcher_ids(db, visible) - {m.id for m in mentioned}
-    )
-    await notifications.create(
-        db,
-        ctx.settings,
-        kind=NotificationKind.NEW_THREAD,
-        thread=visible,
-        post=first,
-        actor=member,
-        members=watchers,
+    await _notify_post(
+        db, member, visible, first, rendered.mentions, ctx, watchers=NotificationKind.NEW_THREAD
     )
     return visible
 
@@ -139,7 +120,7 @@ async def reply(db: AsyncSession, member: Member, thread_id: int, body: str, ctx
     db.add(post)
     await db.flush()
     await db.refresh(thread)
-    await _notify_post(db, member, thread, post, rendered.mentions, ctx, watchers=True)
+    await _notify_post(db, member, thread, post, rendered.mentions, ctx, watchers=NotificationKind.REPLY)
     return post
 
 
@@ -151,8 +132,10 @@ async def _notify_post(
     mentions: tuple[str, ...],
     ctx: RequestContext,
     *,
-    watchers: bool,
+    watchers: NotificationKind | None,
 ) -> None:
+    """Mentioned members first; watchers (of the thread or its category) get `watchers` unless
+    they were mentioned. Both lists pass through the visibility rules and leave out muted members."""
     mentioned = await notifications.recipients(db, thread, usernames=mentions)
     await notifications.create(
         db,
@@ -163,12 +146,12 @@ async def _notify_post(
         actor=member,
         members=mentioned,
     )
-    if watchers:
+    if watchers is not None:
         ids = await notifications.watcher_ids(db, thread) - {m.id for m in mentioned}
         await notifications.create(
             db,
             ctx.settings,
-            kind=NotificationKind.REPLY,
+            kind=watchers,
             thread=thread,
             post=post,
             actor=member,
@@ -190,7 +173,7 @@ async def edit_post(db: AsyncSession, member: Member, post_id: int, body: str, c
     post.edited_at = utcnow()
     await db.flush()
     new_mentions = tuple(h for h in rendered.mentions if h not in before)
-    await _notify_post(db, member, thread, post, new_mentions, ctx, watchers=False)
+    await _notify_post(db, member, thread, post, new_mentions, ctx, watchers=None)
     return post
 
 
