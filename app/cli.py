@@ -73,6 +73,7 @@ def create_admin(
     """Create the first admin: vetted, verified, and able to appoint moderators."""
     from pydantic import TypeAdapter
 
+    from app.accounts import repository
     from app.accounts import service as accounts_service
     from app.accounts.models import Member, MemberKind, Role, Status
     from app.accounts.schemas import Email, NewPassword
@@ -87,7 +88,7 @@ def create_admin(
         raise typer.Exit(2) from None
 
     async def work(db: AsyncSession) -> None:
-        if await accounts_service.get_member_by_email(db, address) is not None:
+        if await repository.get_member_by_email(db, address) is not None:
             typer.secho(f"{address} already has an account.", fg="red", err=True)
             raise typer.Exit(1)
         now = utcnow()
@@ -100,7 +101,7 @@ def create_admin(
                 organisation=organisation,
                 role=Role.ADMIN,
                 status=Status.APPROVED,
-                password_hash=passwords.hash_password(accounts_service.hasher(), password),
+                password_hash=passwords.hash_password(passwords.hasher(), password),
                 email_verified_at=now,
                 decided_at=now,
             )

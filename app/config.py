@@ -59,6 +59,10 @@ class Settings(BaseSettings):
             self.secret_key = _demo_secret_key(self.var_dir)
         return self
 
+    def url(self, path: str) -> str:
+        """An absolute link for e-mail."""
+        return self.base_url.rstrip("/") + path
+
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")

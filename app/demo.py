@@ -123,7 +123,7 @@ async def load(db: AsyncSession) -> list[tuple[str, str]] | None:
         db.add(agency)
         agencies[name] = agency
     await db.flush()
-    hasher = accounts_service.hasher()
+    hasher = passwords.hasher()
     credentials: list[tuple[str, str]] = []
     now = utcnow()
     for account in ACCOUNTS:

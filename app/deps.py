@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts_service
+from app.accounts import sessions as sessions_service
 from app.accounts.models import AuthSession, Member
 from app.config import Settings, get_settings
 from app.context import RequestContext
@@ -90,7 +90,7 @@ async def verify_csrf(request: Request) -> None:
 
 async def get_optional_member(request: Request, db: DbSession) -> Member | None:
     settings = get_settings()
-    session = await accounts_service.resolve_session(
+    session = await sessions_service.resolve_session(
         db, request.cookies.get(settings.session_cookie_name), settings
     )
     request.state.auth_session = session
@@ -162,7 +162,7 @@ async def get_api_member(
 ) -> Member:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise SignInRequired
-    member = await accounts_service.member_from_api_token(db, credentials.credentials, get_settings())
+    member = await sessions_service.member_from_api_token(db, credentials.credentials, get_settings())
     if member is None:
         raise SignInRequired
     return member

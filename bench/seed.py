@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
 
-from app.accounts import service as accounts_service
 from app.accounts.models import AuthSession, Member, MemberKind, Role, Status
 from app.agencies.models import Agency
 from app.db import create_engine
@@ -79,7 +78,7 @@ async def seed(
     bodies = [paragraph(rng, rng.choice((180, 320, 600))) for _ in range(60)]
     rendered = [markdown.render(b).html for b in bodies]
     long_bodies = [paragraph(rng, 600) for _ in range(50)]
-    password_hash = passwords.hash_password(accounts_service.hasher(), "benchmark-pass-phrase-1")
+    password_hash = passwords.hash_password(passwords.hasher(), "benchmark-pass-phrase-1")
 
     async with engine.begin() as conn:
         await conn.execute(

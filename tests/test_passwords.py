@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from app.accounts import service as accounts_service
 from app.accounts.models import Member
 from app.config import Settings
 from app.models import Base
@@ -22,7 +21,7 @@ PARAMS = re.compile(r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$")
 
 
 def test_hash_is_argon2id_at_or_above_owasp_minimum():
-    stored = passwords.hash_password(accounts_service.hasher(), PASSWORD)
+    stored = passwords.hash_password(passwords.hasher(), PASSWORD)
     m, t, p = map(int, PARAMS.match(stored).groups())
     assert m >= 19456 and t >= 2 and p >= 1
 
@@ -38,12 +37,12 @@ async def test_sign_in_rehashes_when_parameters_change(client, db):
     old = passwords.hash_password(passwords.make_hasher(3, 19456, 1), PASSWORD)
     member = await make_member(db, password_hash_value=old)
     await db.commit()
-    assert accounts_service.hasher().check_needs_rehash(old)
+    assert passwords.hasher().check_needs_rehash(old)
     await sign_in(client, member.email)
     await db.refresh(member)
     assert member.password_hash != old
     assert PARAMS.match(member.password_hash).groups() == ("19456", "2", "1")
-    assert passwords.verify_password(accounts_service.hasher(), member.password_hash, PASSWORD)
+    assert passwords.verify_password(passwords.hasher(), member.password_hash, PASSWORD)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from app.accounts import service
+from app.accounts import repository, service
 from app.accounts.models import Member, Status
 from app.accounts.schemas import ReasonIn
 from app.deps import Ctx, DbSession, RequireAdmin, verify_csrf
@@ -35,7 +35,7 @@ async def list_members(
 
 
 async def _target(db: DbSession, member_id: int) -> Member:
-    target = await service.get_member(db, member_id)
+    target = await repository.get_member(db, member_id)
     if target is None:
         raise NotFound("No such member.")
     return target

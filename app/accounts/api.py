@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import JSONResponse
 
-from app.accounts import service
+from app.accounts import credentials, repository, service, sessions
 from app.accounts.models import Status
 from app.accounts.schemas import (
     ChangePasswordIn,
@@ -43,10 +43,10 @@ async def token(
 ) -> TokenOut | JSONResponse:
     """OAuth 2 password grant: the e-mail address as username."""
     try:
-        access, expires_in = await service.issue_api_token(
+        access, expires_in = await sessions.issue_api_token(
             db, SignInIn(email=username, password=password), ctx
         )
-    except service.SignInFailed:
+    except sessions.SignInFailed:
         return JSONResponse(
             {"detail": "Invalid e-mail address or password."},
             status_code=401,
@@ -68,13 +68,13 @@ async def verify_email(body: VerifyEmailIn, db: DbSession, ctx: Ctx) -> MemberOu
 
 @router.post("/password/forgot", response_model=MessageOut, status_code=202)
 async def forgot_password(body: ForgotPasswordIn, db: DbSession, ctx: Ctx) -> MessageOut:
-    await service.request_password_reset(db, body.email, ctx)
+    await credentials.request_password_reset(db, body.email, ctx)
     return MessageOut(detail=RESET_SENT)
 
 
 @router.post("/password/reset", response_model=MessageOut)
 async def reset_password(body: ResetPasswordIn, db: DbSession, ctx: Ctx) -> MessageOut:
-    await service.reset_password(db, body, ctx)
+    await credentials.reset_password(db, body, ctx)
     return MessageOut(detail="Your password was changed and every session ended.")
 
 
@@ -85,18 +85,18 @@ async def me(member: ApiSignedIn) -> MemberOut:
 
 @router.post("/me/password", response_model=MessageOut)
 async def change_password(body: ChangePasswordIn, db: DbSession, ctx: Ctx, member: ApiSignedIn) -> MessageOut:
-    await service.change_password(db, member, body, ctx, keep_session=None)
+    await credentials.change_password(db, member, body, ctx, keep_session=None)
     return MessageOut(detail="Password changed; every session and token was ended.")
 
 
 @router.get("/me/sessions", response_model=list[SessionOut])
 async def my_sessions(db: DbSession, member: ApiSignedIn) -> list[SessionOut]:
-    return [SessionOut.model_validate(s) for s in await service.list_sessions(db, member)]
+    return [SessionOut.model_validate(s) for s in await sessions.list_sessions(db, member)]
 
 
 @router.delete("/me/sessions/{session_id}", status_code=204)
 async def end_session(session_id: str, db: DbSession, ctx: Ctx, member: ApiSignedIn) -> None:
-    await service.end_session(db, member, session_id, ctx)
+    await sessions.end_session(db, member, session_id, ctx)
 
 
 @router.get("/members", response_model=list[MemberOut])
@@ -107,7 +107,7 @@ async def list_members(
 
 
 async def _target(db: DbSession, member_id: int):  # type: ignore[no-untyped-def]
-    target = await service.get_member(db, member_id)
+    target = await repository.get_member(db, member_id)
     if target is None:
         raise HTTPException(404, "No such member.")
     return target

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from app.accounts import service
+from app.accounts import credentials, service, sessions
 from app.accounts.models import MemberKind
 from app.accounts.schemas import ForgotPasswordIn, RegistrationIn, ResetPasswordIn, SignInIn
 from app.agencies import service as agencies_service
@@ -84,8 +84,8 @@ async def sign_in(request: Request, db: DbSession, ctx: Ctx, _previous: Optional
     if data is None:
         return render(request, "accounts/sign_in.html", {**context, "errors": errors}, status_code=422)
     try:
-        member = await service.authenticate(db, data, ctx)
-    except service.SignInFailed:
+        member = await sessions.authenticate(db, data, ctx)
+    except sessions.SignInFailed:
         return render(
             request,
             "accounts/sign_in.html",
@@ -97,7 +97,7 @@ async def sign_in(request: Request, db: DbSession, ctx: Ctx, _previous: Optional
         )
     if request.state.auth_session is not None:
         await db.delete(request.state.auth_session)
-    token = await service.start_session(db, member, ctx)
+    token = await sessions.start_session(db, member, ctx)
     response = redirect(request, next_url if member.is_active else "/application")
     set_session_cookie(response, ctx.settings, token)
     return response
@@ -106,7 +106,7 @@ async def sign_in(request: Request, db: DbSession, ctx: Ctx, _previous: Optional
 @router.post("/sign-out")
 async def sign_out(request: Request, db: DbSession, ctx: Ctx, member: OptionalMember) -> Response:
     if member is not None:
-        await service.sign_out(db, request.state.auth_session, ctx)
+        await sessions.sign_out(db, request.state.auth_session, ctx)
     response = redirect(request, "/sign-in")
     clear_session_cookie(response, ctx.settings)
     return response
@@ -123,14 +123,14 @@ async def forgot(request: Request, db: DbSession, ctx: Ctx) -> Response:
     data, errors = validate(ForgotPasswordIn, values)
     if data is None:
         return render(request, "accounts/forgot.html", {"values": values, "errors": errors}, status_code=422)
-    await service.request_password_reset(db, data.email, ctx)
+    await credentials.request_password_reset(db, data.email, ctx)
     return render(request, "accounts/check_mail.html", {"email": data.email, "reset": True})
 
 
 @router.get("/password/reset")
 async def reset_page(request: Request, db: DbSession, ctx: Ctx, token: str = "") -> Response:
     try:
-        await service.check_reset_token(db, token, ctx)
+        await credentials.check_reset_token(db, token, ctx)
     except ServiceError as exc:
         return render(request, "accounts/verify_failed.html", {"message": exc.message}, status_code=400)
     return render(
@@ -151,7 +151,7 @@ async def reset(request: Request, db: DbSession, ctx: Ctx) -> Response:
     data, errors = validate(ResetPasswordIn, values)
     if data is not None:
         try:
-            await service.reset_password(db, data, ctx)
+            await credentials.reset_password(db, data, ctx)
         except ServiceError as exc:
             errors = {exc.field or FORM_LEVEL: exc.message}
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from app.accounts import service
+from app.accounts import credentials, service, sessions
 from app.accounts.models import Status
 from app.accounts.schemas import ChangePasswordIn
 from app.deps import (
@@ -54,7 +54,7 @@ async def _account_page(
         request,
         "accounts/account.html",
         {
-            "sessions": await service.list_sessions(db, member),
+            "sessions": await sessions.list_sessions(db, member),
             "current_session_id": session.id,
             "errors": errors or {},
             "changed": changed,
@@ -80,7 +80,7 @@ async def change_password(
     data, errors = validate(ChangePasswordIn, await form_values(request))
     if data is not None:
         try:
-            await service.change_password(db, member, data, ctx, keep_session=session.id)
+            await credentials.change_password(db, member, data, ctx, keep_session=session.id)
         except ServiceError as exc:
             errors = {exc.field or FORM_LEVEL: exc.message}
         else:
@@ -97,7 +97,7 @@ async def end_session(
     member: SignedInMember,
     session: CurrentAuthSession,
 ) -> Response:
-    await service.end_session(db, member, session_id, ctx)
+    await sessions.end_session(db, member, session_id, ctx)
     if session_id == session.id:
         return redirect(request, "/sign-in")
     return await _account_page(request, db, member, session, block="sessions")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gzip
 import re
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.low_level import Type
+
+from app.config import Settings, get_settings
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -23,6 +26,23 @@ class PasswordRejected(ValueError):
 
 def make_hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
     return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID)
+
+
+@lru_cache(maxsize=4)
+def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return make_hasher(time_cost, memory_kib, parallelism)
+
+
+def hasher(settings: Settings | None = None) -> PasswordHasher:
+    """The hasher for the configured parameters; raising them rehashes at the next sign-in."""
+    s = settings or get_settings()
+    return _hasher(s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)
+
+
+@lru_cache(maxsize=1)
+def dummy_hash() -> str:
+    """Hashing for unknown accounts too keeps response times from revealing which e-mails exist."""
+    return hash_password(hasher(), secrets.token_urlsafe(16))
 
 
 def hash_password(hasher: PasswordHasher, password: str) -> str:

@@ -7,7 +7,6 @@ from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts_service
 from app.accounts.models import Member, MemberKind, Role, Status
 from app.agencies.models import Agency, AgencyDomain
 from app.db import utcnow
@@ -19,7 +18,7 @@ _seq = itertools.count(1)
 
 @lru_cache(maxsize=1)
 def password_hash() -> str:
-    return passwords.hash_password(accounts_service.hasher(), PASSWORD)
+    return passwords.hash_password(passwords.hasher(), PASSWORD)
 
 
 async def make_agency(
