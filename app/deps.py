@@ -90,14 +90,17 @@ async def verify_csrf(request: Request) -> None:
 
 async def get_optional_member(request: Request, db: DbSession) -> Member | None:
     settings = get_settings()
-    session = await sessions_service.resolve_session(
-        db, request.cookies.get(settings.session_cookie_name), settings
+    session, any_unread = await sessions_service.resolve_session(
+        db,
+        request.cookies.get(settings.session_cookie_name),
+        settings,
+        along=notifications_service.has_unread(AuthSession.member_id),
     )
     request.state.auth_session = session
     request.state.member = session.member if session else None
     if request.state.member is not None and request.state.member.is_active:
         request.state.unread_notifications = await notifications_service.unread_count(
-            db, request.state.member
+            db, request.state.member, any_unread=bool(any_unread)
         )
     return request.state.member
 

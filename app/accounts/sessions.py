@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import (
@@ -83,14 +84,21 @@ async def start_session(db: AsyncSession, member: Member, ctx: RequestContext) -
     return token
 
 
-async def resolve_session(db: AsyncSession, token: str | None, settings: Settings) -> AuthSession | None:
+async def resolve_session(
+    db: AsyncSession, token: str | None, settings: Settings, *, along: ColumnElement[Any] | None = None
+) -> tuple[AuthSession | None, Any]:
     """An expired session is refused at once; removing its row and noting activity happen after
-    the request's own transaction, so page views stay read-only."""
+    the request's own transaction, so page views stay read-only. `along` is one more column read in
+    the same query (every page asks whether anything is unread), correlated to the session row."""
     if not token or len(token) > 128:
-        return None
-    session = await db.get(AuthSession, tokens.sha256_hex(token))
-    if session is None:
-        return None
+        return None, None
+    query = select(AuthSession).where(AuthSession.id == tokens.sha256_hex(token))
+    if along is not None:
+        query = query.add_columns(along)
+    row = (await db.execute(query)).first()
+    if row is None:
+        return None, None
+    session, extra = row[0], (row[1] if along is not None else None)
     now = utcnow()
     session_id = session.id
     idle_limit = session.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
@@ -100,7 +108,7 @@ async def resolve_session(db: AsyncSession, token: str | None, settings: Setting
             await write.execute(delete(AuthSession).where(AuthSession.id == session_id))
 
         after_commit(db, forget)
-        return None
+        return None, None
     if (now - session.last_seen_at).total_seconds() >= SESSION_TOUCH_SECONDS:
 
         async def touch(write: AsyncSession) -> None:
@@ -109,7 +117,7 @@ async def resolve_session(db: AsyncSession, token: str | None, settings: Setting
             )
 
         after_commit(db, touch)
-    return session
+    return session, extra
 
 
 async def sign_out(db: AsyncSession, session: AuthSession, ctx: RequestContext) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Member
@@ -115,13 +115,21 @@ def _visible(member: Member):  # type: ignore[no-untyped-def]
     return join_visible_threads(query, Notification.thread_id, member)
 
 
-async def unread_count(db: AsyncSession, member: Member) -> int:
-    """Shown on every page. Most members have nothing unread, which an index answers alone; only
-    then are the unread ones counted through the visibility filter."""
-    unread = (Notification.member_id == member.id, Notification.read_at.is_(None))
-    if await db.scalar(select(Notification.id).where(*unread).limit(1)) is None:
+def has_unread(member_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Answered by an index alone; read along with the session on every page."""
+    return exists().where(Notification.member_id == member_id, Notification.read_at.is_(None))
+
+
+async def unread_count(db: AsyncSession, member: Member, *, any_unread: bool | None = None) -> int:
+    """Counted through the visibility filter, and only when something is unread at all (most
+    members, most of the time, have nothing)."""
+    if any_unread is None:
+        any_unread = bool(await db.scalar(select(has_unread(literal(member.id)))))
+    if not any_unread:
         return 0
-    query = select(func.count(Notification.id)).where(*unread)
+    query = select(func.count(Notification.id)).where(
+        Notification.member_id == member.id, Notification.read_at.is_(None)
+    )
     return await db.scalar(join_visible_threads(query, Notification.thread_id, member)) or 0
 
 
