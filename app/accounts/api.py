@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import JSONResponse
 
 from app.accounts import credentials, repository, service, sessions
-from app.accounts.models import Status
+from app.accounts.models import Member, Status
 from app.accounts.schemas import (
     ChangePasswordIn,
     ForgotPasswordIn,
@@ -106,7 +106,7 @@ async def list_members(
     return [MemberOut.of(m) for m in await service.list_members(db, status=status, query=q[:100])]
 
 
-async def _target(db: DbSession, member_id: int):  # type: ignore[no-untyped-def]
+async def _target(db: DbSession, member_id: int) -> Member:
     target = await repository.get_member(db, member_id)
     if target is None:
         raise HTTPException(404, "No such member.")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.agencies import service
+from app.agencies.models import Agency
 from app.agencies.schemas import AgencyIn
 from app.deps import Ctx, DbSession, RequireAdmin, verify_csrf
 from app.errors import NotFound, ServiceError
@@ -54,7 +55,7 @@ async def create_agency(request: Request, db: DbSession, ctx: Ctx, admin: Requir
     return await _list(request, db, values, errors, 422)
 
 
-async def _agency(db: DbSession, agency_id: int):  # type: ignore[no-untyped-def]
+async def _agency(db: DbSession, agency_id: int) -> Agency:
     agency = await service.get(db, agency_id)
     if agency is None:
         raise NotFound("No such agency.")

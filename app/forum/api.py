@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.accounts.models import Member
 from app.deps import ApiMember, ApiModerator, Ctx, DbSession
 from app.forum import moderation, queries, service
 from app.forum.models import Category, Post, Thread
@@ -28,7 +29,7 @@ router = APIRouter(tags=["forum"])
 Page = Annotated[int, Query(ge=1, le=100_000)]
 
 
-def _author(member) -> AuthorOut:  # type: ignore[no-untyped-def]
+def _author(member: Member) -> AuthorOut:
     return AuthorOut.model_validate(member)
 
 

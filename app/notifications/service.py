@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Member
@@ -110,7 +110,7 @@ def _email(
     )
 
 
-def _visible(member: Member):  # type: ignore[no-untyped-def]
+def _visible(member: Member) -> Select[tuple[Notification, Thread]]:
     query = select(Notification, Thread).where(Notification.member_id == member.id)
     return join_visible_threads(query, Notification.thread_id, member)
 

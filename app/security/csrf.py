@@ -6,6 +6,9 @@ import hashlib
 import hmac
 import secrets
 
+from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 FORM_FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -28,32 +31,24 @@ def is_valid(secret: str, cookie_value: str | None, submitted: str | None) -> bo
 class CsrfCookieMiddleware:
     """Gives every browser a random CSRF cookie value before the first form it sees."""
 
-    def __init__(self, app, *, cookie_name: str, secure: bool) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app: ASGIApp, *, cookie_name: str, secure: bool) -> None:
         self.app = app
         self.cookie_name = cookie_name
         self.secure = secure
 
-    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(("/api/", "/static/")):
             await self.app(scope, receive, send)
             return
-        from http.cookies import SimpleCookie
-
-        cookies = SimpleCookie()
-        for name, value in scope.get("headers", []):
-            if name == b"cookie":
-                try:
-                    cookies.load(value.decode("latin-1"))
-                except Exception:  # noqa: BLE001, S110
-                    pass
-        existing = cookies.get(self.cookie_name)
-        value = existing.value if existing and len(existing.value) >= 32 else None
+        header = next((v for k, v in scope.get("headers", []) if k == b"cookie"), b"")
+        existing = cookie_parser(header.decode("latin-1")).get(self.cookie_name)
+        value = existing if existing and len(existing) >= 32 else None
         fresh = value is None
         if fresh:
             value = new_cookie_value()
         scope.setdefault("state", {})["csrf_cookie"] = value
 
-        async def send_with_cookie(message):  # type: ignore[no-untyped-def]
+        async def send_with_cookie(message: Message) -> None:
             if fresh and message["type"] == "http.response.start":
                 attrs = f"{self.cookie_name}={value}; Path=/; HttpOnly; SameSite=Lax"
                 if self.secure:
