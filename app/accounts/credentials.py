@@ -15,7 +15,6 @@ from app.accounts.repository import get_member_by_email
 from app.accounts.schemas import ChangePasswordIn, ResetPasswordIn
 from app.accounts.sessions import end_all_sessions
 from app.audit import service as audit_service
-from app.config import Settings
 from app.context import RequestContext
 from app.errors import InvalidInput
 from app.mail import service as mail_service
@@ -24,11 +23,26 @@ from app.security import passwords
 # --- passwords -------------------------------------------------------------------------------
 
 
-async def _set_password(db: AsyncSession, member: Member, password: str, settings: Settings) -> None:
-    """A new password also voids API tokens and e-mailed links issued under the old one."""
-    member.password_hash = passwords.hash_password(passwords.hasher(settings), password)
+async def _replace_password(
+    db: AsyncSession, member: Member, password: str, ctx: RequestContext, *, action: str, keep: str | None
+) -> None:
+    """A new password voids API tokens and e-mailed links issued under the old one, ends every other
+    session, is audited, and is announced to the owner in case it was not them."""
+    member.password_hash = passwords.hash_password(passwords.hasher(ctx.settings), password)
     member.credentials_epoch += 1
     await db.flush()
+    await end_all_sessions(db, member.id, keep=keep)
+    await audit_service.record(
+        db, action=action, actor_id=member.id, ip=ctx.ip, target_type="member", target_id=member.id
+    )
+    mail_service.send_template(
+        db,
+        ctx.settings,
+        member.email,
+        "password_changed",
+        member=member,
+        reset_url=ctx.settings.url("/password/forgot"),
+    )
 
 
 async def change_password(
@@ -44,23 +58,8 @@ async def change_password(
         passwords.hasher(ctx.settings), member.password_hash, data.current_password
     ):
         raise InvalidInput("Your current password is not correct.", field="current_password")
-    await _set_password(db, member, data.new_password, ctx.settings)
-    await end_all_sessions(db, member.id, keep=keep_session)
-    await audit_service.record(
-        db,
-        action="account.password_changed",
-        actor_id=member.id,
-        ip=ctx.ip,
-        target_type="member",
-        target_id=member.id,
-    )
-    mail_service.send_template(
-        db,
-        ctx.settings,
-        member.email,
-        "password_changed",
-        member=member,
-        reset_url=ctx.settings.url("/password/forgot"),
+    await _replace_password(
+        db, member, data.new_password, ctx, action="account.password_changed", keep=keep_session
     )
 
 
@@ -103,22 +102,5 @@ async def check_reset_token(db: AsyncSession, token: str, ctx: RequestContext) -
 
 async def reset_password(db: AsyncSession, data: ResetPasswordIn, ctx: RequestContext) -> Member:
     member = await one_time.redeem(db, data.token, TokenPurpose.RESET_PASSWORD, ctx.settings)
-    await _set_password(db, member, data.password, ctx.settings)
-    await end_all_sessions(db, member.id)
-    await audit_service.record(
-        db,
-        action="account.password_reset",
-        actor_id=member.id,
-        ip=ctx.ip,
-        target_type="member",
-        target_id=member.id,
-    )
-    mail_service.send_template(
-        db,
-        ctx.settings,
-        member.email,
-        "password_changed",
-        member=member,
-        reset_url=ctx.settings.url("/password/forgot"),
-    )
+    await _replace_password(db, member, data.password, ctx, action="account.password_reset", keep=None)
     return member
