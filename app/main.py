@@ -39,9 +39,10 @@ from app.policy import Forbidden, NotVisible
 from app.security.csrf import CsrfCookieMiddleware
 from app.security.headers import SecurityHeadersMiddleware
 from app.security.ratelimit import RateLimited, RateLimiter
-from app.templating import is_htmx, render
+from app.templating import is_htmx
 from app.vetting import api as vetting_api
 from app.vetting import pages as vetting_pages
+from app.web import error_page
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -89,14 +90,7 @@ def _error(
 ) -> Response:
     if _is_api(request):
         return JSONResponse({"detail": message}, status_code=status_code, headers=headers)
-    return render(
-        request,
-        "error.html",
-        {"status_code": status_code, "message": message},
-        status_code=status_code,
-        headers=headers,
-        block="content",
-    )
+    return error_page(request, status_code, message, headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -8,13 +8,27 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.config import Settings
-from app.templating import is_htmx
+from app.templating import is_htmx, render
 
 
 def redirect(request: Request, url: str) -> Response:
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
+
+
+def error_page(
+    request: Request, status_code: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """The error page; HTMX requests get only its content block to swap in."""
+    return render(
+        request,
+        "error.html",
+        {"status_code": status_code, "message": message},
+        status_code=status_code,
+        headers=headers,
+        block="content",
+    )
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

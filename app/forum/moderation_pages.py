@@ -13,21 +13,9 @@ from app.forum.post_pages import render_post
 from app.forum.schemas import MoveIn, ReasonIn, SplitIn
 from app.policy import Forbidden
 from app.templating import is_htmx, render
-from app.web import redirect
+from app.web import error_page, redirect
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
-
-
-def _back(request: Request, url: str, message: str | None = None, status_code: int = 200) -> Response:
-    if message is None:
-        return redirect(request, url)
-    return render(
-        request,
-        "error.html",
-        {"status_code": status_code, "message": message},
-        status_code=status_code,
-        block="content",
-    )
 
 
 @router.post("/t/{thread_id}/moderate/{action}")
@@ -44,11 +32,11 @@ async def move(
 ) -> Response:
     data, _ = validate(MoveIn, await form_values(request))
     if data is None:
-        return _back(request, "", "Choose a category.", 422)
+        return error_page(request, 422, "Choose a category.")
     try:
         await moderation.move(db, moderator, thread_id, data.category_id, ctx)
     except Forbidden as exc:
-        return _back(request, "", exc.message, 403)
+        return error_page(request, 403, exc.message)
     return redirect(request, f"/t/{thread_id}")
 
 
@@ -86,7 +74,7 @@ async def hide(
 ) -> Response:
     data, _ = validate(ReasonIn, await form_values(request))
     if data is None:
-        return _back(request, "", "Give a reason of at least 3 characters.", 422)
+        return error_page(request, 422, "Give a reason of at least 3 characters.")
     post = await moderation.hide_post(db, moderator, post_id, data.reason, ctx)
     return await _after_post_action(request, db, moderator, post.thread_id, post.id)
 

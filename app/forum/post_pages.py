@@ -14,7 +14,7 @@ from app.forum.pages import thread_context
 from app.forum.schemas import PostIn, PreviewIn, WatchIn
 from app.policy import Forbidden, can_moderate, can_see_edit_history, check_can_moderate
 from app.templating import is_htmx, render
-from app.web import redirect
+from app.web import error_page, redirect
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 
@@ -176,15 +176,9 @@ async def category_members(slug: str, db: DbSession, member: CurrentMember, q: s
 
 @router.post("/t/{thread_id}/watch")
 async def watch_thread(request: Request, thread_id: int, db: DbSession, member: CurrentMember) -> Response:
-    data, errors = validate(WatchIn, await form_values(request))
+    data, _ = validate(WatchIn, await form_values(request))
     if data is None:
-        return render(
-            request,
-            "error.html",
-            {"status_code": 422, "message": "Choose watch, normal or mute."},
-            status_code=422,
-            block="content",
-        )
+        return error_page(request, 422, "Choose watch, normal or mute.")
     await service.set_watch(db, member, data.level, thread_id=thread_id)
     view = await queries.thread_view(db, member, thread_id, None)
     if not is_htmx(request):
@@ -197,12 +191,6 @@ async def watch_category(request: Request, slug: str, db: DbSession, member: Cur
     category = await queries.category_by_slug(db, member, slug)
     data, _ = validate(WatchIn, await form_values(request))
     if data is None:
-        return render(
-            request,
-            "error.html",
-            {"status_code": 422, "message": "Choose watch, normal or mute."},
-            status_code=422,
-            block="content",
-        )
+        return error_page(request, 422, "Choose watch, normal or mute.")
     await service.set_watch(db, member, data.level, category_id=category.id)
     return redirect(request, f"/c/{category.slug}")
