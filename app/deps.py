@@ -88,13 +88,16 @@ async def verify_csrf(request: Request) -> None:
 # --- browser sessions ------------------------------------------------------------------------
 
 
+UNREAD_ALONG_SESSION = notifications_service.has_unread(AuthSession.member_id)
+
+
 async def get_optional_member(request: Request, db: DbSession) -> Member | None:
     settings = get_settings()
     session, any_unread = await sessions_service.resolve_session(
         db,
         request.cookies.get(settings.session_cookie_name),
         settings,
-        along=notifications_service.has_unread(AuthSession.member_id),
+        along=UNREAD_ALONG_SESSION,
     )
     request.state.auth_session = session
     request.state.member = session.member if session else None

@@ -216,6 +216,29 @@ def _with_viewer(query: Select[T], member: Member) -> Select[T]:
     )
 
 
+VIEWER_ID = bindparam("viewer_id", type_=Integer)
+
+
+def viewer_params(member: Member | None) -> dict[str, int | None]:
+    """Binds the viewer of a statement built on `visible_threads_template`. Whoever may not see
+    content binds no one, so the join finds no viewer row and the statement no rows."""
+    return {"viewer_id": member.id if can_see_content(member) else None}
+
+
+@lru_cache(maxsize=1)
+def visible_threads_template() -> Select[tuple[Thread]]:
+    """`visible_threads` with the viewer left as a parameter, for the hottest pages: a statement
+    object built once and executed with `viewer_params` keeps its SQLAlchemy cache key, which
+    for this expression costs more to compute than the query takes to run."""
+    return (
+        select(Thread)
+        .join(Category, Category.id == Thread.category_id)
+        .join(Viewer, Viewer.id == VIEWER_ID)
+        .where(_viewer_sees_thread())
+        .options(contains_eager(Thread.category))
+    )
+
+
 def visible_threads(member: Member | None) -> Select[tuple[Thread]]:
     """Every read, list or count of threads (and so of their posts) starts from this query."""
     if not can_see_content(member):
@@ -258,41 +281,42 @@ def _grouped_totals(one_category: bool) -> Select[tuple[int, int, int, Any]]:
     return (
         select(g.category_id, func.sum(g.threads), func.sum(g.posts), func.max(g.last))
         .join_from(groups, Category, Category.id == g.category_id)
-        .join(Viewer, Viewer.id == bindparam("viewer_id"))
+        .join(Viewer, Viewer.id == VIEWER_ID)
         .where(thread_visible_to(g, Category, Viewer))  # type: ignore[arg-type]
         .group_by(g.category_id)
     )
 
 
-def visible_thread_totals(
-    member: Member | None, category_id: int | None = None
-) -> tuple[Select[Any], Select[Any]]:
-    """Per category: threads, posts and latest activity, counted over what the member may see.
-    Two queries (grouped threads, then TLP:RED ones) whose rows are added up by the caller."""
-    if not can_see_content(member):
-        nothing = select(Category.id, func.count(), func.count(), func.max(Category.created_at)).where(
-            false()
-        )
-        return nothing.group_by(Category.id), nothing.group_by(Category.id)
-    assert member is not None
-    if category_id is None:
-        grouped = _grouped_totals(False).params(viewer_id=member.id)
-    else:
-        grouped = _grouped_totals(True).params(viewer_id=member.id, category_id=category_id)
-    red = (
-        _with_viewer(
-            select(
-                Thread.category_id,
-                func.count(Thread.id),
-                func.sum(Thread.post_count),
-                func.max(Thread.last_post_at),
-            ),
-            member,
+@lru_cache(maxsize=2)
+def _red_totals(one_category: bool) -> Select[tuple[int, int, int, Any]]:
+    return (
+        visible_threads_template()
+        .with_only_columns(
+            Thread.category_id,
+            func.count(Thread.id),
+            func.sum(Thread.post_count),
+            func.max(Thread.last_post_at),
         )
         .where(Thread.tlp == TLP.RED)
+        .where(Thread.category_id == bindparam("category_id") if one_category else true())
         .group_by(Thread.category_id)
     )
-    return grouped, red
+
+
+def visible_thread_totals(
+    member: Member | None, category_id: int | None = None
+) -> list[tuple[Select[Any], dict[str, Any]]]:
+    """Per category: threads, posts and latest activity, counted over what the member may see.
+    Two queries (grouped threads, then TLP:RED ones) whose rows are added up by the caller; each
+    comes with the parameters to execute it with, the statements themselves being built once."""
+    if not can_see_content(member):
+        return []
+    assert member is not None
+    params = viewer_params(member)
+    if category_id is not None:
+        params["category_id"] = category_id
+    one = category_id is not None
+    return [(_grouped_totals(one), params), (_red_totals(one), params)]
 
 
 def join_visible_threads(query: Select[T], thread_id: ColumnElement[int], member: Member | None) -> Select[T]:

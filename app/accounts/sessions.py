@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import (
@@ -84,18 +85,24 @@ async def start_session(db: AsyncSession, member: Member, ctx: RequestContext) -
     return token
 
 
+@lru_cache(maxsize=4)
+def _session_query(along: ColumnElement[Any] | None) -> Select[Any]:
+    """Built once per `along` (callers pass one long-lived expression), so every request reuses
+    the same statement object and SQLAlchemy its cache key."""
+    query = select(AuthSession).where(AuthSession.id == bindparam("session_id"))
+    return query if along is None else query.add_columns(along)
+
+
 async def resolve_session(
     db: AsyncSession, token: str | None, settings: Settings, *, along: ColumnElement[Any] | None = None
 ) -> tuple[AuthSession | None, Any]:
     """An expired session is refused at once; removing its row and noting activity happen after
     the request's own transaction, so page views stay read-only. `along` is one more column read in
-    the same query (every page asks whether anything is unread), correlated to the session row."""
+    the same query (every page asks whether anything is unread), correlated to the session row;
+    pass the same expression object every time."""
     if not token or len(token) > 128:
         return None, None
-    query = select(AuthSession).where(AuthSession.id == tokens.sha256_hex(token))
-    if along is not None:
-        query = query.add_columns(along)
-    row = (await db.execute(query)).first()
+    row = (await db.execute(_session_query(along), {"session_id": tokens.sha256_hex(token)})).first()
     if row is None:
         return None, None
     session, extra = row[0], (row[1] if along is not None else None)

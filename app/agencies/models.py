@@ -29,7 +29,11 @@ class Agency(Base):
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.country})"
+        return self.format_label(self.name, self.country)
+
+    @staticmethod
+    def format_label(name: str, country: str) -> str:
+        return f"{name} ({country})"
 
 
 class AgencyDomain(Base):

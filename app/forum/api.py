@@ -29,7 +29,7 @@ router = APIRouter(tags=["forum"])
 Page = Annotated[int, Query(ge=1, le=100_000)]
 
 
-def _author(member: Member) -> AuthorOut:
+def _author(member: Member | queries.Author) -> AuthorOut:
     return AuthorOut.model_validate(member)
 
 
