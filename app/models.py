@@ -2,6 +2,14 @@
 
 from app.accounts.models import AuthSession, Member, OneTimeToken
 from app.agencies.models import Agency, AgencyDomain
+from app.articles.models import (
+    Article,
+    ArticleAuthor,
+    ArticleKeyword,
+    ArticleParticipant,
+    ArticleRevision,
+    Comment,
+)
 from app.audit.models import AuditEvent
 from app.db import Base
 from app.forum.models import (
@@ -18,6 +26,12 @@ from app.groups.models import GroupMembership, MemberGroup
 from app.notifications.models import Notification
 
 __all__ = [
+    "Article",
+    "ArticleAuthor",
+    "ArticleKeyword",
+    "ArticleParticipant",
+    "ArticleRevision",
+    "Comment",
     "AccessGrant",
     "Agency",
     "AgencyDomain",

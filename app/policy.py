@@ -27,8 +27,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased, contains_eager
 
 from app.accounts.models import Member, MemberKind, Role, Status
+from app.articles.models import Article, ArticleAuthor, ArticleParticipant, ArticleStatus, Comment
 from app.forum.models import TLP, AccessGrant, Category, Post, Thread, ThreadParticipant, Tier
 from app.groups.models import GroupMembership
+from app.notifications.models import Notification
 
 
 class NotVisible(Exception):
@@ -117,6 +119,7 @@ def check_can_end_session(actor: Member, session_member_id: int) -> None:
 Viewer = aliased(Member, name="viewer")
 T = TypeVar("T", bound=tuple[Any, ...])
 STAFF_ROLES = (Role.MODERATOR, Role.ADMIN)
+WRITER_KINDS = (MemberKind.ACADEMIC, MemberKind.OFFICIAL)
 
 
 def _active(viewer: type[Member]) -> ColumnElement[bool]:
@@ -159,33 +162,67 @@ def category_visible_to(category: type[Category], viewer: type[Member]) -> Colum
     return and_(_active(viewer), _tier_allows(category.tier, category, viewer))
 
 
-def thread_visible_to(
-    thread: type[Thread], category: type[Category], viewer: type[Member]
+def _content_visible_to(
+    item: Any, category: type[Category], viewer: type[Member], red_participant: ColumnElement[bool]
 ) -> ColumnElement[bool]:
-    """The whole access model for a thread: category tier, the thread's own stricter tier, its TLP
-    label, and moderation state."""
+    """The access model shared by threads and articles: category tier, the item's own stricter
+    tier, its TLP label, and moderation state. `red_participant` says whether the viewer is named
+    on a TLP:RED item."""
     label_allows = or_(
-        thread.tlp.in_((TLP.CLEAR, TLP.GREEN, TLP.AMBER)),
+        item.tlp.in_((TLP.CLEAR, TLP.GREEN, TLP.AMBER)),
         and_(
-            thread.tlp == TLP.AMBER_STRICT,
+            item.tlp == TLP.AMBER_STRICT,
             or_(
-                and_(thread.owner_agency_id.is_not(None), thread.owner_agency_id == viewer.agency_id),
+                and_(item.owner_agency_id.is_not(None), item.owner_agency_id == viewer.agency_id),
                 _staff(viewer),
             ),
         ),
-        and_(
-            thread.tlp == TLP.RED,
-            exists().where(
-                ThreadParticipant.thread_id == thread.id, ThreadParticipant.member_id == viewer.id
-            ),
-        ),
+        and_(item.tlp == TLP.RED, red_participant),
     )
     return and_(
         category_visible_to(category, viewer),
-        or_(thread.tier.is_(None), _tier_allows(thread.tier, category, viewer)),
+        or_(item.tier.is_(None), _tier_allows(item.tier, category, viewer)),
         label_allows,
-        thread.deleted_at.is_(None),
-        or_(thread.hidden_at.is_(None), _staff(viewer)),
+        item.deleted_at.is_(None),
+        or_(item.hidden_at.is_(None), _staff(viewer)),
+    )
+
+
+def thread_visible_to(
+    thread: type[Thread], category: type[Category], viewer: type[Member]
+) -> ColumnElement[bool]:
+    named = exists().where(ThreadParticipant.thread_id == thread.id, ThreadParticipant.member_id == viewer.id)
+    return _content_visible_to(thread, category, viewer, named)
+
+
+def article_readable_by(
+    article: type[Article], category: type[Category], viewer: type[Member]
+) -> ColumnElement[bool]:
+    """Whether the viewer could read the article once published: the thread rules exactly."""
+    named = exists().where(
+        ArticleParticipant.article_id == article.id, ArticleParticipant.member_id == viewer.id
+    )
+    return _content_visible_to(article, category, viewer, named)
+
+
+def article_visible_to(
+    article: type[Article], category: type[Category], viewer: type[Member]
+) -> ColumnElement[bool]:
+    """Published articles by the thread rules; authors see their own in every state; editors see
+    those submitted for review that they could read once published. Drafts and returned drafts
+    stay with their authors."""
+    is_author = exists().where(ArticleAuthor.article_id == article.id, ArticleAuthor.member_id == viewer.id)
+    return and_(
+        _active(viewer),
+        or_(
+            and_(article.status == ArticleStatus.PUBLISHED, article_readable_by(article, category, viewer)),
+            and_(
+                article.status == ArticleStatus.SUBMITTED,
+                _staff(viewer),
+                article_readable_by(article, category, viewer),
+            ),
+            and_(is_author, article.deleted_at.is_(None)),
+        ),
     )
 
 
@@ -424,3 +461,148 @@ def check_can_move(thread: Thread, source: Category, target: Category) -> None:
 
 def check_can_manage_forum(member: Member | None) -> None:
     check_can_administer(member)
+
+
+# --- articles ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _viewer_sees_article() -> ColumnElement[bool]:
+    return article_visible_to(Article, Category, Viewer)
+
+
+def visible_articles(member: Member | None) -> Select[tuple[Article]]:
+    """Every read, list or count of articles (and so of their comments and files) starts here."""
+    if not can_see_content(member):
+        return select(Article).where(false())
+    assert member is not None
+    return (
+        select(Article)
+        .join(Category, Category.id == Article.category_id)
+        .join(Viewer, Viewer.id == member.id)
+        .where(_viewer_sees_article())
+        .options(contains_eager(Article.category))
+    )
+
+
+def join_visible_articles(query: Select[T], article_id: ColumnElement[int], member: Member | None) -> Select[T]:
+    if not can_see_content(member):
+        return query.where(false())
+    assert member is not None
+    return (
+        query.join(Article, Article.id == article_id)
+        .join(Category, Category.id == Article.category_id)
+        .join(Viewer, Viewer.id == member.id)
+        .where(_viewer_sees_article())
+    )
+
+
+def visible_comments(member: Member | None) -> Select[tuple[Comment]]:
+    """Comments of articles the member may see; comment-level hiding is applied when shown."""
+    return join_visible_articles(select(Comment), Comment.article_id, member)
+
+
+def members_who_can_read_article(article_id: int) -> Select[tuple[Member]]:
+    """Co-author candidates and comment notification recipients: who could read it published."""
+    return (
+        select(Member)
+        .join(Article, Article.id == article_id)
+        .join(Category, Category.id == Article.category_id)
+        .where(article_readable_by(Article, Category, Member))
+    )
+
+
+def visible_notifications(query: Select[T], member: Member | None) -> Select[T]:
+    """Notifications point at a thread or an article; each is shown only while its subject is
+    visible, by the same expressions as the pages."""
+    if not can_see_content(member):
+        return query.where(false())
+    assert member is not None
+    return (
+        query.outerjoin(Thread, Thread.id == Notification.thread_id)
+        .outerjoin(Article, Article.id == Notification.article_id)
+        .join(Category, Category.id == func.coalesce(Thread.category_id, Article.category_id))
+        .join(Viewer, Viewer.id == member.id)
+        .where(
+            or_(
+                and_(Notification.thread_id.is_not(None), _viewer_sees_thread()),
+                and_(Notification.article_id.is_not(None), _viewer_sees_article()),
+            )
+        )
+    )
+
+
+def can_write_articles(member: Member | None) -> bool:
+    """Academics and agency officials write articles; suppliers do not."""
+    return can_see_content(member) and member is not None and member.kind in WRITER_KINDS
+
+
+def check_can_write_articles(member: Member | None) -> None:
+    if not can_write_articles(member):
+        raise Forbidden("Articles are written by academics and agency officials.")
+
+
+def is_article_author(member: Member | None, article: Article) -> bool:
+    return member is not None and any(a.member_id == member.id for a in article.authors)
+
+
+def can_edit_article(member: Member | None, article: Article) -> bool:
+    """Authors edit drafts and returned drafts, and revise what is published; a submitted draft
+    waits for its editor."""
+    return (
+        can_see_content(member)
+        and is_article_author(member, article)
+        and article.status is not ArticleStatus.SUBMITTED
+    )
+
+
+def check_can_edit_article(member: Member | None, article: Article) -> None:
+    if not is_article_author(member, article):
+        raise Forbidden("Only the article's authors can change it.")
+    if article.status is ArticleStatus.SUBMITTED:
+        raise Forbidden("This article is waiting for review and cannot be changed now.")
+
+
+def check_can_submit_article(member: Member | None, article: Article) -> None:
+    if not is_article_author(member, article):
+        raise Forbidden("Only the article's authors can submit it.")
+    if article.status not in (ArticleStatus.DRAFT, ArticleStatus.RETURNED):
+        raise Forbidden("Only a draft can be submitted for review.")
+
+
+def can_review_articles(member: Member | None) -> bool:
+    return can_moderate(member)
+
+
+def check_can_review_article(member: Member | None, article: Article) -> None:
+    if not can_review_articles(member):
+        raise Forbidden("Only editors can publish or return articles.")
+    if article.status is not ArticleStatus.SUBMITTED:
+        raise Forbidden("This article is not waiting for review.")
+    if is_article_author(member, article):
+        raise Forbidden("Editors do not review their own articles.")
+
+
+def can_see_article_history(member: Member | None) -> bool:
+    return can_see_hidden_posts(member)
+
+
+def can_comment(member: Member | None, article: Article) -> bool:
+    return can_see_content(member) and article.status is ArticleStatus.PUBLISHED
+
+
+def check_can_comment(member: Member | None, article: Article) -> None:
+    if not can_comment(member, article):
+        raise Forbidden("Comments open when the article is published.")
+
+
+def check_can_edit_comment(member: Member, comment: Comment) -> None:
+    if member.id != comment.author_id:
+        raise Forbidden("You can only edit your own comments.")
+    if comment.deleted_at is not None:
+        raise Forbidden("This comment was deleted.")
+
+
+def check_can_delete_comment(member: Member, comment: Comment) -> None:
+    if member.id != comment.author_id and not can_moderate(member):
+        raise Forbidden("You can only delete your own comments.")

@@ -63,7 +63,7 @@ async def test_thread_lifecycle_through_the_api(client, db):
 
     colleague_headers = await api_token(client, colleague.email)
     notes = (await client.get("/api/v1/notifications", headers=colleague_headers)).json()
-    assert notes["unread"] >= 1 and notes["notifications"][0]["thread_title"] == "Coordinating winter patrols"
+    assert notes["unread"] >= 1 and notes["notifications"][0]["title"] == "Coordinating winter patrols"
     assert (await client.post("/api/v1/notifications/read-all", headers=colleague_headers)).status_code == 204
 
     deleted = await client.delete(f"/api/v1/posts/{reply.json()['id']}", headers=headers)

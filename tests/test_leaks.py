@@ -126,7 +126,7 @@ async def _check_counts(client, world, account, bearer) -> None:
     visible_titles = {
         f"Thread {world.canaries[s.key][0]}" for s in world_module.SPECS if world.expected_visible(account, s)
     }
-    assert {n["thread_title"] for n in notifications["notifications"]} <= visible_titles
+    assert {n["title"] for n in notifications["notifications"]} <= visible_titles
     expected_mentions = sum(
         1
         for s in world_module.SPECS

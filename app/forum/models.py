@@ -6,7 +6,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Member
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, UTCDateTime, string_enum, utcnow
 
 
 class Tier(enum.StrEnum):
@@ -68,10 +67,6 @@ class TLP(enum.StrEnum):
         }[self.value]
 
 
-def _enum(cls: type[enum.StrEnum], length: int = 16) -> Enum:
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
-
-
 class Category(Base):
     __tablename__ = "categories"
 
@@ -79,8 +74,8 @@ class Category(Base):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
-    tier: Mapped[Tier] = mapped_column(_enum(Tier))
-    default_tlp: Mapped[TLP] = mapped_column(_enum(TLP))
+    tier: Mapped[Tier] = mapped_column(string_enum(Tier))
+    default_tlp: Mapped[TLP] = mapped_column(string_enum(TLP))
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -134,8 +129,8 @@ class Thread(Base):
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"))
     author_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    tier: Mapped[Tier | None] = mapped_column(_enum(Tier))
-    tlp: Mapped[TLP] = mapped_column(_enum(TLP))
+    tier: Mapped[Tier | None] = mapped_column(string_enum(Tier))
+    tlp: Mapped[TLP] = mapped_column(string_enum(TLP))
     owner_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -231,4 +226,4 @@ class Subscription(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
-    level: Mapped[WatchLevel] = mapped_column(_enum(WatchLevel))
+    level: Mapped[WatchLevel] = mapped_column(string_enum(WatchLevel))

@@ -15,10 +15,12 @@ router = APIRouter(prefix="/notifications", tags=["notifications"])
 class NotificationOut(BaseModel):
     id: int
     kind: NotificationKind
-    thread_id: int
-    thread_title: str
-    tlp_label: str
+    thread_id: int | None
     post_id: int | None
+    article_id: int | None
+    comment_id: int | None
+    title: str
+    tlp_label: str
     actor: str | None
     created_at: datetime
     read: bool
@@ -40,10 +42,12 @@ async def list_notifications(
             NotificationOut(
                 id=i.notification.id,
                 kind=i.notification.kind,
-                thread_id=i.thread.id,
-                thread_title=i.thread.title,
-                tlp_label=i.thread.tlp.label,
+                thread_id=i.notification.thread_id,
                 post_id=i.notification.post_id,
+                article_id=i.notification.article_id,
+                comment_id=i.notification.comment_id,
+                title=i.title,
+                tlp_label=i.tlp.label,
                 actor=i.notification.actor.display_name if i.notification.actor else None,
                 created_at=i.notification.created_at,
                 read=i.notification.read_at is not None,

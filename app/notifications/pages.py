@@ -4,7 +4,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.deps import CurrentMember, DbSession, verify_csrf
-from app.forum.queries import POSTS_PER_PAGE
 from app.notifications import service
 from app.templating import render
 from app.web import redirect
@@ -30,11 +29,7 @@ async def notifications(request: Request, db: DbSession, member: CurrentMember, 
 async def open_notification(
     request: Request, notification_id: int, db: DbSession, member: CurrentMember
 ) -> Response:
-    thread_id, number = await service.open_notification(db, member, notification_id)
-    if number is None:
-        return redirect(request, f"/t/{thread_id}")
-    page = (number - 1) // POSTS_PER_PAGE + 1
-    return redirect(request, f"/t/{thread_id}?page={page}#p{number}")
+    return redirect(request, await service.open_notification(db, member, notification_id))
 
 
 @router.post("/read-all")

@@ -7,15 +7,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager, raiseload
 
 from app.accounts.models import Member
 from app.config import Settings
 from app.db import utcnow
 from app.forum import markdown
-from app.forum.models import Post, Subscription, Thread, WatchLevel
+from app.articles.models import Article
+from app.forum.models import TLP, Post, Subscription, Thread, WatchLevel
+from app.forum.queries import POSTS_PER_PAGE
 from app.mail import service as mail_service
 from app.notifications.models import Notification, NotificationKind
-from app.policy import NotVisible, join_visible_threads, members_who_can_see_thread
+from app.policy import NotVisible, members_who_can_see_thread, visible_notifications
 
 PAGE_SIZE = 30
 
@@ -23,7 +26,20 @@ PAGE_SIZE = 30
 @dataclass(frozen=True)
 class NotificationView:
     notification: Notification
-    thread: Thread
+    thread: Thread | None
+    article: Article | None
+
+    @property
+    def title(self) -> str:
+        subject = self.thread or self.article
+        assert subject is not None
+        return subject.title
+
+    @property
+    def tlp(self) -> TLP:
+        subject = self.thread or self.article
+        assert subject is not None
+        return subject.tlp
 
 
 def _muted(thread: Thread) -> object:
@@ -110,9 +126,20 @@ def _email(
     )
 
 
-def _visible(member: Member) -> Select[tuple[Notification, Thread]]:
-    query = select(Notification, Thread).where(Notification.member_id == member.id)
-    return join_visible_threads(query, Notification.thread_id, member)
+def _visible(member: Member) -> Select[tuple[Notification, Thread | None, Article | None]]:
+    """Thread or article is outer-joined, so their own eager joins (inner) must not apply."""
+    query = (
+        select(Notification, Thread, Article)
+        .where(Notification.member_id == member.id)
+        .options(
+            contains_eager(Thread.category),
+            contains_eager(Article.category),
+            raiseload(Thread.author),
+            raiseload(Article.authors),
+            raiseload(Article.keywords),
+        )
+    )
+    return visible_notifications(query, member)
 
 
 def has_unread(member_id: ColumnElement[int]) -> ColumnElement[bool]:
@@ -130,7 +157,7 @@ async def unread_count(db: AsyncSession, member: Member, *, any_unread: bool | N
     query = select(func.count(Notification.id)).where(
         Notification.member_id == member.id, Notification.read_at.is_(None)
     )
-    return await db.scalar(join_visible_threads(query, Notification.thread_id, member)) or 0
+    return await db.scalar(visible_notifications(query, member)) or 0
 
 
 async def list_for(db: AsyncSession, member: Member, page: int = 1) -> list[NotificationView]:
@@ -140,22 +167,28 @@ async def list_for(db: AsyncSession, member: Member, page: int = 1) -> list[Noti
         .limit(PAGE_SIZE)
         .offset((max(page, 1) - 1) * PAGE_SIZE)
     )
-    return [NotificationView(n, t) for n, t in rows]
+    return [NotificationView(n, t, a) for n, t, a in rows]
 
 
-async def open_notification(db: AsyncSession, member: Member, notification_id: int) -> tuple[int, int | None]:
+async def open_notification(db: AsyncSession, member: Member, notification_id: int) -> str:
+    """Marks it read and answers where it points."""
     row = (await db.execute(_visible(member).where(Notification.id == notification_id))).first()
     if row is None:
         raise NotVisible
-    notification, thread = row
+    notification, thread, article = row
     if notification.read_at is None:
         notification.read_at = utcnow()
+    if article is not None:
+        return f"/a/{article.id}" + (f"#c{notification.comment_id}" if notification.comment_id else "")
+    assert thread is not None
     number = (
         await db.scalar(select(Post.number).where(Post.id == notification.post_id))
         if notification.post_id
         else None
     )
-    return thread.id, number
+    if number is None:
+        return f"/t/{thread.id}"
+    return f"/t/{thread.id}?page={(number - 1) // POSTS_PER_PAGE + 1}#p{number}"
 
 
 async def mark_all_read(db: AsyncSession, member: Member) -> None:
