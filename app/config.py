@@ -22,12 +22,14 @@ class Settings(BaseSettings):
     var_dir: Path = VAR
     database_url: str = f"sqlite+aiosqlite:///{VAR / 'liaison.db'}"
     secret_key: str = ""
+    files_dir: Path | None = None
     base_url: str = "http://127.0.0.1:8000"
     mail_url: str = f"file://{VAR / 'mail'}"
     mail_from: str = "Liaison <no-reply@liaison.localhost>"
     redis_url: str | None = None
     site_name: str = "Liaison"
 
+    article_pdf_max_bytes: int = Field(20 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
     session_idle_minutes: int = Field(60, ge=5, le=24 * 60)
     session_absolute_hours: int = Field(12, ge=1, le=24 * 30)
     verification_token_hours: int = Field(48, ge=1, le=24 * 7)
@@ -62,6 +64,11 @@ class Settings(BaseSettings):
     def url(self, path: str) -> str:
         """An absolute link for e-mail."""
         return self.base_url.rstrip("/") + path
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Uploaded files live outside the web root and are served only through access checks."""
+        return self.files_dir or self.var_dir / "files"
 
     @property
     def secure_cookies(self) -> bool:

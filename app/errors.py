@@ -16,6 +16,10 @@ class InvalidInput(ServiceError):
     status_code = 422
 
 
+class TooLarge(ServiceError):
+    status_code = 413
+
+
 class Conflict(ServiceError):
     status_code = 409
 

@@ -21,6 +21,9 @@ from app.accounts import pages as accounts_pages
 from app.accounts import settings_pages as accounts_settings_pages
 from app.agencies import api as agencies_api
 from app.agencies import pages as agencies_pages
+from app.articles import api as articles_api
+from app.articles import pages as articles_pages
+from app.articles import review_pages as articles_review_pages
 from app.audit import api as audit_api
 from app.audit import pages as audit_pages
 from app.config import ROOT, Settings, get_settings
@@ -53,6 +56,7 @@ API_ROUTERS = (
     audit_api.router,
     forum_api.router,
     notifications_api.router,
+    articles_api.router,
 )
 PAGE_ROUTERS = (
     forum_pages.router,
@@ -60,6 +64,8 @@ PAGE_ROUTERS = (
     forum_moderation_pages.router,
     forum_admin_pages.router,
     notifications_pages.router,
+    articles_pages.router,
+    articles_review_pages.router,
     accounts_settings_pages.router,
     accounts_pages.router,
     vetting_pages.router,
@@ -193,6 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
+        max_body_size=settings.article_pdf_max_bytes + 1024 * 1024,
     )
     app.state.postman = Postman(mailer_from_url(settings.mail_url))
     app.state.limiter = RateLimiter(settings.redis_url)

@@ -485,7 +485,9 @@ def visible_articles(member: Member | None) -> Select[tuple[Article]]:
     )
 
 
-def join_visible_articles(query: Select[T], article_id: ColumnElement[int], member: Member | None) -> Select[T]:
+def join_visible_articles(
+    query: Select[T], article_id: ColumnElement[int], member: Member | None
+) -> Select[T]:
     if not can_see_content(member):
         return query.where(false())
     assert member is not None
@@ -606,3 +608,8 @@ def check_can_edit_comment(member: Member, comment: Comment) -> None:
 def check_can_delete_comment(member: Member, comment: Comment) -> None:
     if member.id != comment.author_id and not can_moderate(member):
         raise Forbidden("You can only delete your own comments.")
+
+
+def check_can_see_article_history(member: Member | None) -> None:
+    if not can_see_article_history(member):
+        raise Forbidden("Earlier revisions are shown to moderators.")

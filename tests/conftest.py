@@ -5,11 +5,13 @@ SMTP server (aiosmtpd) receiving the mail."""
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("LIAISON_SECRET_KEY", "test-secret-key-" + "x" * 40)
 os.environ.setdefault("LIAISON_BASE_URL", "http://testserver")
 os.environ.setdefault("LIAISON_MAIL_FROM", "Liaison <no-reply@liaison.test>")
 os.environ["LIAISON_DEMO"] = "false"
+os.environ["LIAISON_FILES_DIR"] = tempfile.mkdtemp(prefix="liaison-files-")
 os.environ.pop("LIAISON_REDIS_URL", None)
 
 import asyncio  # noqa: E402

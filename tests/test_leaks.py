@@ -33,6 +33,9 @@ def _values(world: world_module.World, notification_ids: list[int]) -> dict[str,
         "notification_id": [str(n) for n in notification_ids],
         "session_id": ["unknown"],
         "action": ["pin"],
+        "article_id": [str(a.id) for a in world.articles.values()] + ["999999"],
+        "comment_id": [str(c) for c in world.comment_ids],
+        "number": ["1"],
     }
 
 
@@ -122,6 +125,13 @@ async def _check_counts(client, world, account, bearer) -> None:
         if expected == 0 and slug not in counts:
             continue
         assert counts.get(slug) == expected, (account, slug, counts)
+    listed = (await client.get("/api/v1/articles", headers=bearer)).json()
+    expected_articles = {
+        a.id
+        for key, a in world.articles.items()
+        if key.startswith("art-") and world.article_visible(account, key)
+    } - {world.articles[world_module.DRAFT.key].id, world.articles[world_module.SUBMITTED.key].id}
+    assert {a["id"] for a in listed} == expected_articles, (account, listed)
     notifications = (await client.get("/api/v1/notifications", headers=bearer)).json()
     visible_titles = {
         f"Thread {world.canaries[s.key][0]}" for s in world_module.SPECS if world.expected_visible(account, s)

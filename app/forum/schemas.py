@@ -14,7 +14,7 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, m
 HANDLE = re.compile(r"^@?([a-z0-9_]{2,40})$")
 
 
-def _handles(value: object) -> list[str]:
+def parse_handles(value: object) -> list[str]:
     """From a form ('@ana, @marko') or a JSON list; order kept, duplicates dropped."""
     if value is None:
         return []
@@ -45,7 +45,7 @@ class ThreadIn(BaseModel):
     @field_validator("participants", mode="before")
     @classmethod
     def _participants(cls, value: object) -> list[str]:
-        return _handles(value)
+        return parse_handles(value)
 
     @field_validator("agencies_only", mode="before")
     @classmethod

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, raiseload
 
 from app.accounts.models import Member
+from app.articles.models import Article
 from app.config import Settings
 from app.db import utcnow
 from app.forum import markdown
-from app.articles.models import Article
 from app.forum.models import TLP, Post, Subscription, Thread, WatchLevel
 from app.forum.queries import POSTS_PER_PAGE
 from app.mail import service as mail_service

@@ -10,8 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Member, MemberKind, Role, Status
+from app.articles import comments as article_comments
+from app.articles import files as article_files
+from app.articles import service as article_service
+from app.articles.models import Article, ArticleStatus
+from app.articles.schemas import CommentIn, DraftIn
 from app.config import get_settings
 from app.context import RequestContext
+from app.db import utcnow
 from app.forum import moderation
 from app.forum import service as forum_service
 from app.forum.models import TLP, AccessGrant, Category, Post, Thread, Tier
@@ -63,6 +69,11 @@ SPECS = [
 ]
 
 
+ARTICLE_SPECS = [s for s in SPECS if not (s.hidden or s.deleted)]
+DRAFT = Spec("art-draft", "community", TLP.CLEAR)
+SUBMITTED = Spec("art-submitted", "agencies", TLP.GREEN)
+
+
 @dataclass
 class World:
     accounts: dict[str, Member]
@@ -72,6 +83,19 @@ class World:
     agency_ids: list[int]
     group_id: int
     canaries: dict[str, list[str]] = field(default_factory=dict)
+    articles: dict[str, Article] = field(default_factory=dict)
+    comment_ids: list[int] = field(default_factory=list)
+
+    def article_visible(self, account: str, key: str) -> bool:
+        """Published articles follow the thread rules; a draft only its author; a submitted one
+        its author and the editors who could read it once published."""
+        if key == DRAFT.key:
+            return account == "official_a" and self.expected_visible(account, DRAFT)
+        if key == SUBMITTED.key:
+            staff = self.accounts[account].role in (Role.MODERATOR, Role.ADMIN)
+            return (account == "official_a" or staff) and self.expected_visible(account, SUBMITTED)
+        spec = next(s for s in ARTICLE_SPECS if "art-" + s.key == key)
+        return self.expected_visible(account, spec)
 
     def expected_visible(self, account: str, spec: Spec) -> bool:
         member = self.accounts[account]
@@ -108,7 +132,13 @@ class World:
         }
 
     def allowed_canaries(self, account: str) -> set[str]:
-        return {c for spec in SPECS if self.expected_visible(account, spec) for c in self.canaries[spec.key]}
+        threads = {
+            c for spec in SPECS if self.expected_visible(account, spec) for c in self.canaries[spec.key]
+        }
+        articles = {
+            c for key in self.articles if self.article_visible(account, key) for c in self.canaries[key]
+        }
+        return threads | articles
 
     def all_canaries(self) -> set[str]:
         return {c for cs in self.canaries.values() for c in cs}
@@ -190,7 +220,63 @@ async def build(db: AsyncSession) -> World:
         threads[spec.key] = await db.get(Thread, thread.id)
         if spec.deleted:
             await forum_service.delete_post(db, author, opening.id)
-    await db.commit()
-    return World(
+    world = World(
         accounts, categories, threads, sorted(post_ids), [agency_a.id, agency_b.id], group.id, canaries
     )
+    await _add_articles(db, world, ctx)
+    await db.commit()
+    return world
+
+
+class _Pdf:
+    def __init__(self, content: bytes) -> None:
+        self.filename = "paper.pdf"
+        self._content = content
+
+    async def read(self, size: int = -1) -> bytes:
+        chunk, self._content = (
+            self._content[: max(size, 0) or None],
+            self._content[max(size, 0) or len(self._content) :],
+        )
+        return chunk
+
+
+async def _add_articles(db: AsyncSession, world: World, ctx: RequestContext) -> None:
+    """One published article per thread spec (with a comment and a PDF), a draft and a submitted
+    one; each carries canaries in its title, abstract, body, comment and PDF content."""
+    author = world.accounts["official_a"]
+    specs = [
+        (Spec("art-" + s.key, s.category, s.tlp, s.agencies_only, red_with=s.red_with)) for s in ARTICLE_SPECS
+    ]
+    for n, spec in enumerate([*specs, DRAFT, SUBMITTED]):
+        tag = f"ARTCANARY{n:02d}X{spec.key.replace('-', '').upper()}"
+        world.canaries[spec.key] = [f"{tag}TITLE", f"{tag}ABSTRACT", f"{tag}BODY", f"{tag}PDF"]
+        article = await article_service.create_draft(
+            db,
+            author,
+            DraftIn(
+                category_id=world.categories[spec.category].id,
+                title=f"Article {tag}TITLE",
+                abstract=f"Abstract {tag}ABSTRACT of this study of borders.",
+                body=f"## Findings\n\nBody {tag}BODY " + "words " * 20,
+                tlp=spec.tlp,
+                agencies_only=spec.agencies_only,
+                participants=[world.accounts[k].username for k in spec.red_with],
+                keywords=["canaries"],
+            ),
+            ctx,
+        )
+        pdf = b"%PDF-1.7\n" + f"{tag}PDF".encode() + b"\n%%EOF\n"
+        await article_files.attach(db, ctx.settings, author, article.id, _Pdf(pdf))
+        if spec.key == SUBMITTED.key:
+            await article_service.submit(db, author, article.id, ctx)
+        elif spec.key != DRAFT.key:
+            article.status = ArticleStatus.PUBLISHED
+            article.published_at = utcnow()
+            await db.flush()
+            comment = await article_comments.add(
+                db, author, article.id, CommentIn(body=f"Comment {tag}COMMENT"), ctx
+            )
+            world.comment_ids.append(comment.id)
+            world.canaries[spec.key].append(f"{tag}COMMENT")
+        world.articles[spec.key] = article

@@ -1,0 +1,111 @@
+"""The optional PDF of an article's full paper.
+
+Checked by content, never by name or declared type; stored outside the web root under a random
+name; served only after the article's own visibility check.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import Member
+from app.articles import queries
+from app.articles.models import Article
+from app.config import Settings
+from app.db import after_commit
+from app.errors import InvalidInput, TooLarge
+from app.policy import NotVisible, check_can_edit_article
+
+CHUNK = 64 * 1024
+PDF_MAGIC = b"%PDF-"
+PDF_VERSIONS = {b"1.0", b"1.1", b"1.2", b"1.3", b"1.4", b"1.5", b"1.6", b"1.7", b"2.0"}
+
+
+class Upload(Protocol):
+    filename: str | None
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+def _looks_like_pdf(head: bytes, tail: bytes) -> bool:
+    """A PDF starts with its header (some writers put up to 1 KiB of junk first, which we refuse
+    too) and ends with an end-of-file marker near the end."""
+    return head.startswith(PDF_MAGIC) and head[5:8] in PDF_VERSIONS and b"%%EOF" in tail
+
+
+def _clean_name(filename: str | None) -> str:
+    name = Path(filename or "paper.pdf").name
+    name = "".join(c for c in name if c.isalnum() or c in " ._-()")[:120].strip() or "paper"
+    return name if name.lower().endswith(".pdf") else name + ".pdf"
+
+
+async def attach(
+    db: AsyncSession, settings: Settings, member: Member, article_id: int, upload: Upload
+) -> Article:
+    """Streams to a temporary file, refusing as soon as the limit is passed; the file takes its
+    final name only if the content is a PDF, and the old file goes only after commit."""
+    article = await queries.article(db, member, article_id)
+    check_can_edit_article(member, article)
+    folder = settings.uploads_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(16)
+    partial = folder / f"{stored}.part"
+    size, head, tail = 0, b"", b""
+    try:
+        with partial.open("wb") as out:
+            while chunk := await upload.read(CHUNK):
+                size += len(chunk)
+                if size > settings.article_pdf_max_bytes:
+                    raise TooLarge(
+                        f"The PDF is larger than {settings.article_pdf_max_bytes // (1024 * 1024)} MiB.",
+                        field="pdf",
+                    )
+                if len(head) < 16:
+                    head = (head + chunk)[:16]
+                tail = (tail + chunk)[-1024:]
+                out.write(chunk)
+        if size == 0 or not _looks_like_pdf(head, tail):
+            raise InvalidInput("This file is not a PDF. Only PDF files can be attached.", field="pdf")
+        partial.rename(folder / stored)
+    finally:
+        partial.unlink(missing_ok=True)
+    _forget_after_commit(db, folder, article.pdf_stored_name)
+    article.pdf_stored_name = stored
+    article.pdf_filename = _clean_name(upload.filename)
+    article.pdf_size = size
+    await db.flush()
+    return article
+
+
+async def detach(db: AsyncSession, settings: Settings, member: Member, article_id: int) -> Article:
+    article = await queries.article(db, member, article_id)
+    check_can_edit_article(member, article)
+    _forget_after_commit(db, settings.uploads_dir, article.pdf_stored_name)
+    article.pdf_stored_name = article.pdf_filename = article.pdf_size = None
+    await db.flush()
+    return article
+
+
+def _forget_after_commit(db: AsyncSession, folder: Path, stored: str | None) -> None:
+    if stored is None:
+        return
+
+    async def remove(_: AsyncSession) -> None:
+        (folder / stored).unlink(missing_ok=True)
+
+    after_commit(db, remove)
+
+
+async def path_for(db: AsyncSession, settings: Settings, member: Member, article_id: int) -> tuple[Path, str]:
+    article = await queries.article(db, member, article_id)
+    if article.pdf_stored_name is None:
+        raise NotVisible
+    path = settings.uploads_dir / article.pdf_stored_name
+    if not path.is_file():
+        raise NotVisible
+    assert article.pdf_filename is not None
+    return path, article.pdf_filename

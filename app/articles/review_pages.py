@@ -1,0 +1,180 @@
+"""Editors' review queue, and comments on articles."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from app.articles import comments, queries, service
+from app.articles.models import Comment
+from app.articles.schemas import CommentEditIn, CommentIn, HideIn, ReturnIn
+from app.deps import Ctx, CurrentMember, DbSession, RequireModerator, verify_csrf
+from app.errors import InvalidInput, ServiceError
+from app.forms import FORM_LEVEL, form_values, validate
+from app.policy import Forbidden, can_moderate, check_can_see_article_history
+from app.templating import is_htmx, render
+from app.web import redirect
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+
+
+@router.get("/editor/articles")
+async def queue(request: Request, db: DbSession, editor: RequireModerator) -> Response:
+    return render(request, "articles/queue.html", {"articles": await queries.review_queue(db, editor)})
+
+
+@router.post("/a/{article_id}/publish")
+async def publish(
+    request: Request, article_id: int, db: DbSession, ctx: Ctx, editor: RequireModerator
+) -> Response:
+    await service.publish(db, editor, article_id, ctx)
+    return redirect(request, f"/a/{article_id}")
+
+
+@router.post("/a/{article_id}/return")
+async def return_draft(
+    request: Request, article_id: int, db: DbSession, ctx: Ctx, editor: RequireModerator
+) -> Response:
+    data, errors = validate(ReturnIn, await form_values(request))
+    if data is None:
+        raise InvalidInput(
+            "Write notes for the authors (3 characters or more): " + next(iter(errors.values()))
+        )
+    await service.return_to_authors(db, editor, article_id, data.notes, ctx)
+    return redirect(request, "/editor/articles")
+
+
+@router.get("/a/{article_id}/revisions")
+async def revisions(request: Request, article_id: int, db: DbSession, member: CurrentMember) -> Response:
+    check_can_see_article_history(member)
+    article = await queries.article(db, member, article_id)
+    return render(
+        request,
+        "articles/revisions.html",
+        {"article": article, "revisions": await queries.revisions(db, article), "shown": None},
+    )
+
+
+@router.get("/a/{article_id}/revisions/{number}")
+async def revision(
+    request: Request, article_id: int, number: int, db: DbSession, member: CurrentMember
+) -> Response:
+    check_can_see_article_history(member)
+    article, shown = await service.revision(db, member, article_id, number)
+    return render(request, "articles/revisions.html", {"article": article, "revisions": [], "shown": shown})
+
+
+async def _comment_block(
+    request: Request, db: DbSession, member: CurrentMember, comment: Comment, block: str = "comment"
+) -> Response:
+    article = await queries.article(db, member, comment.article_id)
+    if not is_htmx(request):
+        return redirect(request, f"/a/{article.id}#c{comment.id}")
+    return render(
+        request,
+        "articles/article.html",
+        {
+            "article": article,
+            "cv": queries.present(comment, member),
+            "can_moderate": can_moderate(member),
+            "can_comment": True,
+            "comment_text": "",
+            "parent_id": None,
+            "errors": {},
+        },
+        block=block,
+    )
+
+
+@router.post("/a/{article_id}/comments")
+async def add_comment(
+    request: Request, article_id: int, db: DbSession, ctx: Ctx, member: CurrentMember
+) -> Response:
+    values = await form_values(request)
+    data, errors = validate(CommentIn, values)
+    status_code = 422
+    if data is not None:
+        try:
+            comment = await comments.add(db, member, article_id, data, ctx)
+        except (ServiceError, Forbidden) as exc:
+            errors = {FORM_LEVEL: exc.message}
+            status_code = 403 if isinstance(exc, Forbidden) else exc.status_code
+        else:
+            return await _comment_block(request, db, member, comment, block="new_comment")
+    article = await queries.article(db, member, article_id)
+    return render(
+        request,
+        "articles/article.html",
+        {
+            "article": article,
+            "can_comment": True,
+            "comment_text": values.get("body", ""),
+            "parent_id": values.get("parent_id"),
+            "errors": errors,
+        },
+        block="comment_form",
+        status_code=status_code,
+        headers={"HX-Retarget": "#comment-form", "HX-Reswap": "outerHTML"},
+    )
+
+
+@router.get("/ac/{comment_id}")
+async def show_comment(request: Request, comment_id: int, db: DbSession, member: CurrentMember) -> Response:
+    return await _comment_block(request, db, member, await queries.comment(db, member, comment_id))
+
+
+@router.get("/ac/{comment_id}/edit")
+async def edit_comment_form(
+    request: Request, comment_id: int, db: DbSession, member: CurrentMember
+) -> Response:
+    comment = await queries.comment(db, member, comment_id)
+    return render(
+        request, "articles/edit_comment.html", {"comment": comment, "body": comment.body_source, "errors": {}}
+    )
+
+
+@router.post("/ac/{comment_id}/edit")
+async def edit_comment(request: Request, comment_id: int, db: DbSession, member: CurrentMember) -> Response:
+    values = await form_values(request)
+    data, errors = validate(CommentEditIn, values)
+    if data is not None:
+        try:
+            comment = await comments.edit(db, member, comment_id, data.body)
+        except (ServiceError, Forbidden) as exc:
+            errors = {FORM_LEVEL: exc.message}
+        else:
+            return await _comment_block(request, db, member, comment)
+    comment = await queries.comment(db, member, comment_id)
+    return render(
+        request,
+        "articles/edit_comment.html",
+        {"comment": comment, "body": values.get("body", ""), "errors": errors},
+        status_code=422,
+    )
+
+
+@router.post("/ac/{comment_id}/delete")
+async def delete_comment(
+    request: Request, comment_id: int, db: DbSession, ctx: Ctx, member: CurrentMember
+) -> Response:
+    comment = await comments.remove(db, member, comment_id, ctx)
+    return await _comment_block(request, db, member, comment)
+
+
+@router.post("/ac/{comment_id}/hide")
+async def hide_comment(
+    request: Request, comment_id: int, db: DbSession, ctx: Ctx, moderator: RequireModerator
+) -> Response:
+    data, errors = validate(HideIn, await form_values(request))
+    if data is None:
+        raise InvalidInput("Give a reason for hiding (3 characters or more).")
+    comment = await comments.hide(db, moderator, comment_id, data.reason, ctx)
+    return await _comment_block(request, db, moderator, comment)
+
+
+@router.post("/ac/{comment_id}/unhide")
+async def unhide_comment(
+    request: Request, comment_id: int, db: DbSession, ctx: Ctx, moderator: RequireModerator
+) -> Response:
+    comment = await comments.hide(db, moderator, comment_id, None, ctx)
+    return await _comment_block(request, db, moderator, comment)

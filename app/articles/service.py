@@ -1,0 +1,285 @@
+"""Writing, reviewing and revising articles."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import Member
+from app.articles import queries
+from app.articles.models import (
+    Article,
+    ArticleAuthor,
+    ArticleKeyword,
+    ArticleParticipant,
+    ArticleRevision,
+    ArticleStatus,
+)
+from app.articles.schemas import DraftIn
+from app.audit import service as audit_service
+from app.context import RequestContext
+from app.db import utcnow
+from app.errors import InvalidInput
+from app.forum import markdown
+from app.forum import queries as forum_queries
+from app.forum.models import TLP, Category
+from app.mail import service as mail_service
+from app.notifications.models import Notification, NotificationKind
+from app.policy import (
+    Forbidden,
+    check_can_edit_article,
+    check_can_review_article,
+    check_can_submit_article,
+    check_can_write_articles,
+    check_label_fits_category,
+    check_thread_tier,
+    members_who_can_read_article,
+    members_who_can_see_category,
+)
+
+
+async def _members(db: AsyncSession, category: Category, handles: list[str], what: str) -> list[Member]:
+    """Named members, each of whom must be able to see the category at all."""
+    if not handles:
+        return []
+    found = list(
+        await db.scalars(members_who_can_see_category(category.id).where(Member.username.in_(handles)))
+    )
+    missing = sorted(set(handles) - {m.username for m in found})
+    if missing:
+        raise InvalidInput(
+            f"These members cannot be added as {what} (unknown, or unable to see this category): "
+            + ", ".join("@" + h for h in missing),
+            field="coauthors" if what == "co-authors" else "participants",
+        )
+    by_handle = {m.username: m for m in found}
+    return [by_handle[h] for h in handles]
+
+
+def _label(member: Member, data: DraftIn, category: Category) -> TLP:
+    tlp = data.tlp or category.default_tlp
+    check_label_fits_category(tlp, category)
+    check_thread_tier(category, data.tier)
+    if tlp is TLP.AMBER_STRICT and member.agency_id is None:
+        raise Forbidden("TLP:AMBER+STRICT limits an article to the author's agency, and you have none.")
+    return tlp
+
+
+async def _check_authors_can_read(db: AsyncSession, article: Article, authors: list[Member]) -> None:
+    """Naming a co-author must not widen who reads the article: each must pass the same rules
+    as a reader would, asked of the database by the policy's own expression."""
+    readers = set(
+        await db.scalars(
+            members_who_can_read_article(article.id)
+            .where(Member.id.in_([a.id for a in authors]))
+            .with_only_columns(Member.id)
+        )
+    )
+    outside = [a for a in authors if a.id not in readers]
+    if outside:
+        raise Forbidden(
+            "These authors could not read the article at this access level and label: "
+            + ", ".join("@" + a.username for a in outside)
+        )
+
+
+async def _apply(
+    db: AsyncSession, member: Member, article: Article | None, data: DraftIn
+) -> tuple[Article, markdown.RenderedArticle]:
+    """In a savepoint: a refusal found after writing (an author who could not read the result)
+    undoes this change and nothing else, even when the page then answers normally."""
+    async with db.begin_nested():
+        return await _apply_unchecked(db, member, article, data)
+
+
+async def _apply_unchecked(
+    db: AsyncSession, member: Member, article: Article | None, data: DraftIn
+) -> tuple[Article, markdown.RenderedArticle]:
+    category = await forum_queries.category_by_id(db, member, data.category_id)
+    creator_id = article.created_by_id if article is not None else member.id
+    coauthors = [m for m in await _members(db, category, data.coauthors, "co-authors") if m.id != creator_id]
+    creator = member if creator_id == member.id else await db.get(Member, creator_id)
+    assert creator is not None
+    authors = [creator, *coauthors]
+    tlp = _label(creator, data, category)
+    participants: list[Member] = []
+    if tlp is TLP.RED:
+        participants = await _members(db, category, data.participants, "participants")
+        if not participants and len(authors) == 1:
+            raise InvalidInput("Name at least one participant for a TLP:RED article.", field="participants")
+    rendered = markdown.render_article(data.body)
+    now = utcnow()
+    if article is None:
+        article = Article(created_by_id=member.id, created_at=now, status=ArticleStatus.DRAFT)
+        db.add(article)
+    article.category_id = category.id
+    article.title = data.title
+    article.abstract = data.abstract
+    article.body_source = data.body
+    article.body_html = rendered.html
+    article.render_version = markdown.RENDER_VERSION
+    article.reading_minutes = rendered.reading_minutes
+    article.tier = data.tier
+    article.tlp = tlp
+    article.owner_agency_id = creator.agency_id if tlp is TLP.AMBER_STRICT else None
+    article.updated_at = now
+    await db.flush()
+    await _replace_links(db, article, authors, participants if tlp is TLP.RED else [], data.keywords)
+    await _check_authors_can_read(db, article, authors)
+    return article, rendered
+
+
+async def _replace_links(
+    db: AsyncSession, article: Article, authors: list[Member], participants: list[Member], keywords: list[str]
+) -> None:
+    await db.execute(delete(ArticleAuthor).where(ArticleAuthor.article_id == article.id))
+    await db.execute(delete(ArticleParticipant).where(ArticleParticipant.article_id == article.id))
+    await db.execute(delete(ArticleKeyword).where(ArticleKeyword.article_id == article.id))
+    for position, author in enumerate(authors):
+        db.add(ArticleAuthor(article_id=article.id, member_id=author.id, position=position))
+    if participants:
+        for person in {m.id: m for m in [*authors, *participants]}.values():
+            db.add(ArticleParticipant(article_id=article.id, member_id=person.id))
+    for keyword in keywords:
+        db.add(ArticleKeyword(article_id=article.id, keyword=keyword))
+    await db.flush()
+    await db.refresh(article, ["authors", "keywords"])
+
+
+async def _audit(db: AsyncSession, ctx: RequestContext, actor: Member, action: str, article: Article) -> None:
+    await audit_service.record(
+        db, action=action, actor_id=actor.id, ip=ctx.ip, target_type="article", target_id=article.id
+    )
+
+
+async def create_draft(db: AsyncSession, member: Member, data: DraftIn, ctx: RequestContext) -> Article:
+    check_can_write_articles(member)
+    article, _ = await _apply(db, member, None, data)
+    await _audit(db, ctx, member, "article.create", article)
+    return article
+
+
+async def save(
+    db: AsyncSession, member: Member, article_id: int, data: DraftIn, ctx: RequestContext
+) -> Article:
+    """Saves a draft, or revises a published article: the text it replaces is kept."""
+    article = await queries.article(db, member, article_id)
+    check_can_edit_article(member, article)
+    if article.status is ArticleStatus.PUBLISHED:
+        assert article.published_at is not None
+        previous = ArticleRevision(
+            article_id=article.id,
+            number=article.revision_count + 1,
+            title=article.title,
+            abstract=article.abstract,
+            body_source=article.body_source,
+            body_html=article.body_html,
+            published_at=article.revised_at or article.published_at,
+            replaced_by_id=member.id,
+        )
+        article, _ = await _apply(db, member, article, data)
+        db.add(previous)
+        article.revision_count += 1
+        article.revised_at = article.updated_at
+        await db.flush()
+        await _audit(db, ctx, member, "article.revise", article)
+    else:
+        article, _ = await _apply(db, member, article, data)
+    return article
+
+
+async def autosave(db: AsyncSession, member: Member, article_id: int, data: DraftIn) -> Article:
+    """Only drafts autosave: a published article changes when its author says so."""
+    article = await queries.article(db, member, article_id)
+    check_can_edit_article(member, article)
+    if article.status is ArticleStatus.PUBLISHED:
+        raise Forbidden("Published articles are revised with the Save button, not autosaved.")
+    article, _ = await _apply(db, member, article, data)
+    return article
+
+
+async def delete_draft(db: AsyncSession, member: Member, article_id: int, ctx: RequestContext) -> None:
+    article = await queries.article(db, member, article_id)
+    check_can_edit_article(member, article)
+    if article.status is ArticleStatus.PUBLISHED:
+        raise Forbidden("A published article cannot be deleted by its authors; ask a moderator.")
+    article.deleted_at = utcnow()
+    await _audit(db, ctx, member, "article.delete", article)
+
+
+async def submit(db: AsyncSession, member: Member, article_id: int, ctx: RequestContext) -> Article:
+    article = await queries.article(db, member, article_id)
+    check_can_submit_article(member, article)
+    if len(article.abstract) < 20 or len(article.body_source) < 50:
+        raise InvalidInput("Write an abstract (20 characters or more) and a body before submitting.")
+    article.status = ArticleStatus.SUBMITTED
+    article.submitted_at = utcnow()
+    await _audit(db, ctx, member, "article.submit", article)
+    return article
+
+
+async def publish(db: AsyncSession, editor: Member, article_id: int, ctx: RequestContext) -> Article:
+    article = await queries.article(db, editor, article_id)
+    check_can_review_article(editor, article)
+    article.status = ArticleStatus.PUBLISHED
+    article.published_at = article.published_at or utcnow()
+    article.editor_notes = None
+    await _audit(db, ctx, editor, "article.publish", article)
+    _tell_authors(db, ctx, editor, article, NotificationKind.PUBLISHED, notes=None)
+    return article
+
+
+async def return_to_authors(
+    db: AsyncSession, editor: Member, article_id: int, notes: str, ctx: RequestContext
+) -> Article:
+    article = await queries.article(db, editor, article_id)
+    check_can_review_article(editor, article)
+    article.status = ArticleStatus.RETURNED
+    article.editor_notes = notes
+    await _audit(db, ctx, editor, "article.return", article)
+    _tell_authors(db, ctx, editor, article, NotificationKind.RETURNED, notes=notes)
+    return article
+
+
+def _tell_authors(
+    db: AsyncSession,
+    ctx: RequestContext,
+    editor: Member,
+    article: Article,
+    kind: NotificationKind,
+    notes: str | None,
+) -> None:
+    """A notification for each author, and an e-mail. E-mail leaves our control: for AMBER and
+    stricter it names neither the article nor the notes."""
+    restricted = article.tlp.restricted
+    for author in article.author_members:
+        db.add(Notification(member_id=author.id, kind=kind, article_id=article.id, actor_id=editor.id))
+        mail_service.send_template(
+            db,
+            ctx.settings,
+            author.email,
+            "article_decision",
+            member=author,
+            published=kind is NotificationKind.PUBLISHED,
+            restricted=restricted,
+            title=None if restricted else article.title,
+            notes=None if restricted else notes,
+            tlp=article.tlp.label,
+            url=ctx.settings.url(
+                f"/a/{article.id}" if kind is NotificationKind.PUBLISHED else f"/a/{article.id}/edit"
+            ),
+        )
+
+
+async def revision(
+    db: AsyncSession, member: Member, article_id: int, number: int
+) -> tuple[Article, ArticleRevision]:
+    article = await queries.article(db, member, article_id)
+    found = await db.scalar(
+        select(ArticleRevision).where(
+            ArticleRevision.article_id == article.id, ArticleRevision.number == number
+        )
+    )
+    if found is None:
+        raise InvalidInput("There is no such revision.")
+    return article, found
