@@ -137,11 +137,13 @@ async def edit_comment_form(
 async def edit_comment(request: Request, comment_id: int, db: DbSession, member: CurrentMember) -> Response:
     values = await form_values(request)
     data, errors = validate(CommentEditIn, values)
+    status_code = 422
     if data is not None:
         try:
             comment = await comments.edit(db, member, comment_id, data.body)
         except (ServiceError, Forbidden) as exc:
             errors = {FORM_LEVEL: exc.message}
+            status_code = 403 if isinstance(exc, Forbidden) else exc.status_code
         else:
             return await _comment_block(request, db, member, comment)
     comment = await queries.comment(db, member, comment_id)
@@ -149,7 +151,7 @@ async def edit_comment(request: Request, comment_id: int, db: DbSession, member:
         request,
         "articles/edit_comment.html",
         {"comment": comment, "body": values.get("body", ""), "errors": errors},
-        status_code=422,
+        status_code=status_code,
     )
 
 

@@ -143,7 +143,7 @@ async def _replace_links(
     for keyword in keywords:
         db.add(ArticleKeyword(article_id=article.id, keyword=keyword))
     await db.flush()
-    await db.refresh(article, ["authors", "keywords"])
+    await db.refresh(article, ["authors", "keywords", "category"])
 
 
 async def _audit(db: AsyncSession, ctx: RequestContext, actor: Member, action: str, article: Article) -> None:

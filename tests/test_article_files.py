@@ -1,0 +1,116 @@
+"""The article PDF: checked by content, limited in size, stored outside the web root, served
+only through the article's access check."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from app.accounts.models import MemberKind, Role
+from app.config import get_settings
+from app.forum.models import Tier
+from tests.support.articles import make_article
+from tests.support.factories import make_agency, make_member
+from tests.support.forum import make_category
+from tests.support.web import csrf_token, sign_in
+
+PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def _stored() -> set[str]:
+    folder = get_settings().uploads_dir
+    return set(os.listdir(folder)) if folder.exists() else set()
+
+
+async def _upload(client, article_id: int, name: str, content: bytes):
+    token = await csrf_token(client, f"/a/{article_id}/edit")
+    return await client.post(
+        f"/a/{article_id}/pdf",
+        data={"csrf_token": token},
+        files={"pdf": (name, content, "application/pdf")},
+    )
+
+
+async def test_a_pdf_is_stored_under_a_generated_name_and_served_as_an_attachment(client, other_client, db):
+    category = await make_category(db)
+    author = await make_member(db, kind=MemberKind.ACADEMIC)
+    article = await make_article(db, author, category)
+    await db.commit()
+    await sign_in(client, author.email)
+    before = _stored()
+    response = await _upload(client, article.id, "../../etc/My paper.pdf", PDF)
+    assert response.status_code == 303
+    added = _stored() - before
+    assert len(added) == 1 and not any(".pdf" in name or "paper" in name for name in added)
+    assert get_settings().uploads_dir.resolve() not in Path("app/static").resolve().parents
+    download = await client.get(f"/a/{article.id}/pdf")
+    assert download.status_code == 200 and download.content == PDF
+    assert download.headers["content-type"] == "application/pdf"
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert "My%20paper.pdf" in download.headers["content-disposition"]
+    assert download.headers["x-content-type-options"] == "nosniff"
+
+    stranger = await make_member(db, kind=MemberKind.ACADEMIC)
+    await db.commit()
+    await sign_in(other_client, stranger.email)
+    assert (await other_client.get(f"/a/{article.id}/pdf")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("setup.pdf", b"MZ\x90\x00" + b"\x00" * 200, "not a PDF"),
+        ("page.pdf", b"<!doctype html><script>alert(1)</script>", "not a PDF"),
+        ("truncated.pdf", b"%PDF-1.4\nno end marker", "not a PDF"),
+        ("empty.pdf", b"", "not a PDF"),
+    ],
+)
+async def test_files_that_are_not_pdfs_are_refused_and_nothing_is_stored(client, db, name, content, message):
+    author = await make_member(db, kind=MemberKind.ACADEMIC)
+    article = await make_article(db, author, await make_category(db))
+    await db.commit()
+    await sign_in(client, author.email)
+    before = _stored()
+    response = await _upload(client, article.id, name, content)
+    assert response.status_code == 422 and message in response.text
+    assert _stored() == before
+    await db.refresh(article)
+    assert article.pdf_stored_name is None
+
+
+async def test_a_pdf_over_the_limit_is_refused_with_413(client, db, monkeypatch):
+    settings = get_settings()
+    monkeypatch.setattr(settings, "article_pdf_max_bytes", 4096)
+    author = await make_member(db, kind=MemberKind.ACADEMIC)
+    article = await make_article(db, author, await make_category(db))
+    await db.commit()
+    await sign_in(client, author.email)
+    before = _stored()
+    response = await _upload(client, article.id, "big.pdf", b"%PDF-1.7\n" + b"0" * 5000 + b"\n%%EOF\n")
+    assert response.status_code == 413 and "larger than" in response.text
+    assert _stored() == before
+
+
+async def test_only_authors_attach_and_restricted_pdfs_stay_restricted(client, db):
+    agency = await make_agency(db)
+    official = await make_member(db, agency=agency)
+    academic = await make_member(db, kind=MemberKind.ACADEMIC)
+    moderator = await make_member(db, role=Role.MODERATOR)
+    article = await make_article(
+        db, official, await make_category(db, tier=Tier.AGENCIES), publish_as=moderator
+    )
+    await db.commit()
+    await sign_in(client, academic.email)
+    token = await csrf_token(client, "/articles")
+    response = await client.post(
+        f"/a/{article.id}/pdf", data={"csrf_token": token}, files={"pdf": ("x.pdf", PDF, "application/pdf")}
+    )
+    assert response.status_code == 404
+    await sign_in(client, moderator.email)
+    token = await csrf_token(client, "/articles")
+    response = await client.post(
+        f"/a/{article.id}/pdf", data={"csrf_token": token}, files={"pdf": ("x.pdf", PDF, "application/pdf")}
+    )
+    assert response.status_code == 403
