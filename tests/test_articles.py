@@ -9,7 +9,7 @@ from app.articles.models import Article, ArticleRevision, ArticleStatus
 from app.audit.models import AuditEvent
 from app.forum.models import TLP, Tier
 from app.notifications.models import Notification, NotificationKind
-from tests.support.articles import BODY, make_article, make_comment
+from tests.support.articles import BODY, make_article
 from tests.support.factories import make_agency, make_member
 from tests.support.forum import deliver_mail, make_category
 from tests.support.web import post_form, sign_in
@@ -169,7 +169,7 @@ async def test_article_page_shows_contents_citation_and_authors(client, db):
     assert 'href="#sec-background"' in page and 'id="sec-findings"' in page
     assert 'class="footnotes"' in page and "1 min read" in page
     assert "Polish Border Guard (Poland)" in page and "University of Example" in page
-    assert f"Piotr Nowak, Ana Horvat. “Winter patrols on long land borders”. Liaison," in page
+    assert "Piotr Nowak, Ana Horvat. “Winter patrols on long land borders”. Liaison," in page
     assert f"http://testserver/a/{article.id}" in page
     assert "Revise" in page
 
