@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 from typing import Protocol
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Member
@@ -50,13 +51,13 @@ async def attach(
     final name only if the content is a PDF, and the old file goes only after commit."""
     article = await queries.article(db, member, article_id)
     check_can_edit_article(member, article)
-    folder = settings.uploads_dir
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = anyio.Path(settings.uploads_dir)
+    await folder.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(16)
     partial = folder / f"{stored}.part"
     size, head, tail = 0, b"", b""
     try:
-        with partial.open("wb") as out:
+        async with await anyio.open_file(partial, "wb") as out:
             while chunk := await upload.read(CHUNK):
                 size += len(chunk)
                 if size > settings.article_pdf_max_bytes:
@@ -67,13 +68,13 @@ async def attach(
                 if len(head) < 16:
                     head = (head + chunk)[:16]
                 tail = (tail + chunk)[-1024:]
-                out.write(chunk)
+                await out.write(chunk)
         if size == 0 or not _looks_like_pdf(head, tail):
             raise InvalidInput("This file is not a PDF. Only PDF files can be attached.", field="pdf")
-        partial.rename(folder / stored)
+        await partial.rename(folder / stored)
     finally:
-        partial.unlink(missing_ok=True)
-    _forget_after_commit(db, folder, article.pdf_stored_name)
+        await partial.unlink(missing_ok=True)
+    _forget_after_commit(db, settings.uploads_dir, article.pdf_stored_name)
     article.pdf_stored_name = stored
     article.pdf_filename = _clean_name(upload.filename)
     article.pdf_size = size
@@ -95,7 +96,7 @@ def _forget_after_commit(db: AsyncSession, folder: Path, stored: str | None) -> 
         return
 
     async def remove(_: AsyncSession) -> None:
-        (folder / stored).unlink(missing_ok=True)
+        await anyio.Path(folder / stored).unlink(missing_ok=True)
 
     after_commit(db, remove)
 
@@ -105,7 +106,7 @@ async def path_for(db: AsyncSession, settings: Settings, member: Member, article
     if article.pdf_stored_name is None:
         raise NotVisible
     path = settings.uploads_dir / article.pdf_stored_name
-    if not path.is_file():
+    if not await anyio.Path(path).is_file():
         raise NotVisible
     assert article.pdf_filename is not None
     return path, article.pdf_filename
