@@ -1,0 +1,65 @@
+"""An article's life as its author, an editor and a reader see it: write a draft that autosaves,
+submit it, the editor publishes it, a colleague comments in place, and the author follows the
+notification. axe-core checks every page on the way."""
+
+from __future__ import annotations
+
+from tests.browser.test_application_journey import assert_accessible
+from tests.browser.test_discussion import _sign_in
+
+
+async def test_write_submit_publish_comment_and_notify(live_server, browser):
+    base = live_server.url
+    author, author_errors = await _sign_in(browser, base, "author@mup.hr")
+    await author.get_by_role("link", name="Articles").click()
+    await author.get_by_role("heading", name="Articles").wait_for()
+    await assert_accessible(author)
+    await author.get_by_role("link", name="Write an article").click()
+    await assert_accessible(author)
+    await author.get_by_label("Title").fill("Thermal cameras at night crossings")
+    await author.get_by_role("button", name="Create draft").click()
+    await author.get_by_role("heading", name="Edit article").wait_for()
+    await assert_accessible(author)
+
+    await author.get_by_label("Abstract").fill("Three winters of thermal cameras on the green border.")
+    await author.get_by_label("Text of the article").fill(
+        "## Setting\n\nForty kilometres of forest.\n\n## Results\n\nFewer missed crossings.[^1]\n\n[^1]: Logs 2023–2025.\n"
+    )
+    await author.get_by_role("status").filter(has_text="Draft saved at").wait_for()
+    await author.get_by_role("button", name="Submit for review").click()
+    await author.get_by_role("heading", name="Thermal cameras at night crossings").wait_for()
+    assert "Waiting for review" in await author.get_by_role("status").first.inner_text()
+    await assert_accessible(author)
+    article_url = author.url
+
+    editor, editor_errors = await _sign_in(browser, base, "moderator@liaison.test")
+    await editor.get_by_role("link", name="Review").click()
+    await assert_accessible(editor)
+    await editor.get_by_role("link", name="Thermal cameras at night crossings").click()
+    await assert_accessible(editor)
+    await editor.get_by_role("button", name="Publish").click()
+    await editor.get_by_role("heading", name="How to cite").wait_for()
+
+    reader, reader_errors = await _sign_in(browser, base, "colleague@mup.hr")
+    await reader.goto(article_url)
+    contents = reader.get_by_role("navigation", name="Contents")
+    assert "Results" in await contents.inner_text()
+    await assert_accessible(reader)
+    await reader.evaluate("() => { window.__stayed = true; }")
+    await reader.get_by_label("Your comment (Markdown)").fill("Which **models** did you use?")
+    await reader.get_by_role("button", name="Post comment").click()
+    await reader.locator("article.comment strong", has_text="models").wait_for()
+    assert await reader.evaluate("() => window.__stayed === true"), "the comment must appear without a reload"
+    assert await reader.get_by_label("Your comment (Markdown)").input_value() == ""
+    await assert_accessible(reader)
+
+    await author.goto(base + "/notifications")
+    await assert_accessible(author)
+    await author.get_by_role("link", name="commented on").first.click()
+    await author.locator("article.comment", has_text="Which models did you use?").wait_for()
+    assert author.url.startswith(article_url)
+    assert not author_errors and not editor_errors and not reader_errors, (
+        author_errors,
+        editor_errors,
+        reader_errors,
+    )
