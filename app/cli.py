@@ -138,25 +138,33 @@ def rerender(
         bool, typer.Option("--all", help="Also posts already at the current version")
     ] = False,
 ) -> None:
-    """Re-render stored posts from their Markdown source after the sanitizer policy changed."""
+    """Re-render stored posts, articles and comments from their Markdown source after the
+    sanitizer policy changed."""
     from sqlalchemy import select
 
+    from app.articles.models import Article, Comment
     from app.forum import markdown
     from app.forum.models import Post
 
-    async def work(db: AsyncSession) -> int:
-        query = select(Post).execution_options(yield_per=500)
-        if not all_posts:
-            query = query.where(Post.render_version != markdown.RENDER_VERSION)
-        count = 0
-        async for post in await db.stream_scalars(query):
-            post.body_html = markdown.render(post.body_source).html
-            post.render_version = markdown.RENDER_VERSION
-            count += 1
-        return count
+    async def work(db: AsyncSession) -> dict[str, int]:
+        counts = {"posts": 0, "articles": 0, "comments": 0}
+        for label, model in (("posts", Post), ("articles", Article), ("comments", Comment)):
+            query = select(model).execution_options(yield_per=500)
+            if not all_posts:
+                query = query.where(model.render_version != markdown.RENDER_VERSION)
+            async for row in await db.stream_scalars(query):
+                if isinstance(row, Article):
+                    rendered = markdown.render_article(row.body_source)
+                    row.body_html, row.reading_minutes = rendered.html, rendered.reading_minutes
+                else:
+                    row.body_html = markdown.render(row.body_source).html
+                row.render_version = markdown.RENDER_VERSION
+                counts[label] += 1
+        return counts
 
-    count = _in_transaction(work)
-    typer.echo(f"Re-rendered {count} post{'s' if count != 1 else ''} (render version {_render_version()}).")
+    counts = _in_transaction(work)
+    summary = ", ".join(f"{n} {label}" for label, n in counts.items())
+    typer.echo(f"Re-rendered {summary} (render version {_render_version()}).")
 
 
 def _render_version() -> int:

@@ -125,9 +125,12 @@ def test_rerender_command(tmp_path):
 
     assert liaison("migrate").returncode == 0 and liaison("demo").returncode == 0
     with sqlite3.connect(tmp_path / "r.db") as conn:
-        conn.execute("UPDATE posts SET body_html = 'stale', render_version = 0")
+        for table in ("posts", "articles", "article_comments"):
+            conn.execute(f"UPDATE {table} SET body_html = 'stale', render_version = 0")  # noqa: S608
     result = liaison("forum", "rerender")
-    assert result.returncode == 0 and "Re-rendered 4 posts" in result.stdout
+    assert result.returncode == 0 and "Re-rendered 4 posts, 1 articles, 1 comments" in result.stdout
     with sqlite3.connect(tmp_path / "r.db") as conn:
-        assert conn.execute("SELECT count(*) FROM posts WHERE body_html = 'stale'").fetchone()[0] == 0
-    assert "Re-rendered 0 posts" in liaison("forum", "rerender").stdout
+        for table in ("posts", "articles", "article_comments"):
+            stale = f"SELECT count(*) FROM {table} WHERE body_html = 'stale'"  # noqa: S608
+            assert conn.execute(stale).fetchone()[0] == 0
+    assert "Re-rendered 0 posts, 0 articles, 0 comments" in liaison("forum", "rerender").stdout
