@@ -1,8 +1,9 @@
-"""Every authorization decision in Liaison, in one place.
+"""Who may see what, as SQL.
 
-`can_*` answer a question; `check_*` raise: NotVisible (rendered as 404, the same as a missing
-thing, so that nothing confirms existence) or Forbidden (403, for an action on something the
-actor may already see). Routes and templates call these and never decide access themselves.
+Visibility is one SQL expression over a thread (or article), its category and a *viewer row*.
+Joining the signed-in member as the viewer lists what they may see; joining every member as the
+viewer lists who may see an item (mention autocomplete, notification recipients). Both therefore
+use the same rules, and nothing is decided twice. Default deny: no viewer, no rows.
 """
 
 from __future__ import annotations
@@ -31,84 +32,8 @@ from app.articles.models import Article, ArticleAuthor, ArticleParticipant, Arti
 from app.forum.models import TLP, AccessGrant, Category, Post, Thread, ThreadParticipant, Tier
 from app.groups.models import GroupMembership
 from app.notifications.models import Notification
+from app.policy.base import can_see_content
 
-
-class NotVisible(Exception):
-    """Answered as 404: the actor may not know the thing exists."""
-
-
-class Forbidden(Exception):
-    """Answered as 403: the actor may see the thing but not do this."""
-
-    def __init__(self, message: str = "You are not allowed to do this.") -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def can_see_content(member: Member | None) -> bool:
-    """Pending, rejected and suspended accounts see no member content at all."""
-    return member is not None and member.is_active
-
-
-def can_vet(member: Member | None) -> bool:
-    return can_see_content(member) and member is not None and member.is_staff
-
-
-def can_read_audit(member: Member | None) -> bool:
-    return can_vet(member)
-
-
-def can_administer(member: Member | None) -> bool:
-    return can_see_content(member) and member is not None and member.role is Role.ADMIN
-
-
-def can_see_member_directory(member: Member | None) -> bool:
-    return can_see_content(member)
-
-
-def check_can_see_content(member: Member | None) -> None:
-    if not can_see_content(member):
-        raise NotVisible
-
-
-def check_can_vet(member: Member | None) -> None:
-    if not can_vet(member):
-        raise Forbidden("Only moderators can vet applications.")
-
-
-def check_can_read_audit(member: Member | None) -> None:
-    if not can_read_audit(member):
-        raise Forbidden("Only moderators and admins can read the audit log.")
-
-
-def check_can_administer(member: Member | None) -> None:
-    if not can_administer(member):
-        raise Forbidden("Only admins can do this.")
-
-
-def check_can_change_role(actor: Member, target: Member) -> None:
-    check_can_administer(actor)
-    if target.role is Role.ADMIN:
-        raise Forbidden("Admins keep their role; it is not changed from here.")
-    if not target.is_active:
-        raise Forbidden("Only vetted, active members can become moderators.")
-
-
-def check_can_suspend(actor: Member, target: Member) -> None:
-    check_can_administer(actor)
-    if actor.id == target.id:
-        raise Forbidden("You cannot suspend your own account.")
-    if target.role is Role.ADMIN:
-        raise Forbidden("An admin cannot be suspended by another admin from here.")
-
-
-def check_can_end_session(actor: Member, session_member_id: int) -> None:
-    """A member ends only their own sessions; another member's session is simply not there."""
-    if actor.id != session_member_id:
-        raise NotVisible
-
-
-# --- the forum: who may see what (SQL), and who may do what (Python) -------------------------
 #
 # Visibility is one SQL expression over a thread, its category and a *viewer row*. Joining the
 # signed-in member as the viewer lists what they may see; joining every member as the viewer lists
@@ -119,7 +44,6 @@ def check_can_end_session(actor: Member, session_member_id: int) -> None:
 Viewer = aliased(Member, name="viewer")
 T = TypeVar("T", bound=tuple[Any, ...])
 STAFF_ROLES = (Role.MODERATOR, Role.ADMIN)
-WRITER_KINDS = (MemberKind.ACADEMIC, MemberKind.OFFICIAL)
 
 
 def _active(viewer: type[Member]) -> ColumnElement[bool]:
@@ -391,81 +315,6 @@ def members_who_can_see_category(category_id: int) -> Select[tuple[Member]]:
     )
 
 
-def can_see_hidden_posts(member: Member | None) -> bool:
-    """Moderators and admins see hidden posts and threads (of tiers they can see) to review them."""
-    return can_see_content(member) and member is not None and member.is_staff
-
-
-def can_see_edit_history(member: Member | None) -> bool:
-    return can_see_hidden_posts(member)
-
-
-def can_moderate(member: Member | None) -> bool:
-    return can_vet(member)
-
-
-def check_can_moderate(member: Member | None) -> None:
-    if not can_moderate(member):
-        raise Forbidden("Only moderators can do this.")
-
-
-def check_label_fits_category(tlp: TLP, category: Category) -> None:
-    if tlp.restricted and category.tier is Tier.COMMUNITY:
-        raise Forbidden(
-            f"{tlp.label} cannot be used in a Community category; choose an agencies-only "
-            "or working-group category."
-        )
-
-
-def check_thread_tier(category: Category, tier: Tier | None) -> None:
-    """A thread can be stricter than its category, never looser."""
-    if tier is not None and tier.rank < category.tier.rank:
-        raise Forbidden("A thread cannot be more open than its category.")
-
-
-def check_can_reply(thread: Thread) -> None:
-    if thread.locked:
-        raise Forbidden("This thread is locked: no new replies.")
-    if thread.closed:
-        raise Forbidden("This thread is closed: no new replies.")
-
-
-def check_can_edit_post(member: Member, author_id: int, thread: Thread, deleted: bool) -> None:
-    if member.id != author_id:
-        raise Forbidden("You can only edit your own posts.")
-    if deleted:
-        raise Forbidden("This post was deleted.")
-    if thread.locked:
-        raise Forbidden("This thread is locked: posts cannot be edited.")
-
-
-def check_can_delete_post(member: Member, author_id: int) -> None:
-    if member.id != author_id and not can_moderate(member):
-        raise Forbidden("You can only delete your own posts.")
-
-
-def check_can_move(thread: Thread, source: Category, target: Category) -> None:
-    """A move may not widen who sees restricted material."""
-    check_label_fits_category(thread.tlp, target)
-    if thread.tlp.restricted:
-        if target.tier.rank < source.tier.rank:
-            raise Forbidden(f"A {thread.tlp.label} thread cannot move to a more open category.")
-        if source.tier is Tier.WORKING_GROUP:
-            source_grants = {(g.agency_id, g.group_id) for g in source.grants}
-            target_grants = {(g.agency_id, g.group_id) for g in target.grants}
-            if not target_grants <= source_grants:
-                raise Forbidden(
-                    f"A {thread.tlp.label} thread cannot move to a working group with other members."
-                )
-
-
-def check_can_manage_forum(member: Member | None) -> None:
-    check_can_administer(member)
-
-
-# --- articles ---------------------------------------------------------------------------------
-
-
 @lru_cache(maxsize=1)
 def _viewer_sees_article() -> ColumnElement[bool]:
     return article_visible_to(Article, Category, Viewer)
@@ -532,84 +381,3 @@ def visible_notifications(query: Select[T], member: Member | None) -> Select[T]:
             )
         )
     )
-
-
-def can_write_articles(member: Member | None) -> bool:
-    """Academics and agency officials write articles; suppliers do not."""
-    return can_see_content(member) and member is not None and member.kind in WRITER_KINDS
-
-
-def check_can_write_articles(member: Member | None) -> None:
-    if not can_write_articles(member):
-        raise Forbidden("Articles are written by academics and agency officials.")
-
-
-def is_article_author(member: Member | None, article: Article) -> bool:
-    return member is not None and any(a.member_id == member.id for a in article.authors)
-
-
-def can_edit_article(member: Member | None, article: Article) -> bool:
-    """Authors edit drafts and returned drafts, and revise what is published; a submitted draft
-    waits for its editor."""
-    return (
-        can_see_content(member)
-        and is_article_author(member, article)
-        and article.status is not ArticleStatus.SUBMITTED
-    )
-
-
-def check_can_edit_article(member: Member | None, article: Article) -> None:
-    if not is_article_author(member, article):
-        raise Forbidden("Only the article's authors can change it.")
-    if article.status is ArticleStatus.SUBMITTED:
-        raise Forbidden("This article is waiting for review and cannot be changed now.")
-
-
-def check_can_submit_article(member: Member | None, article: Article) -> None:
-    if not is_article_author(member, article):
-        raise Forbidden("Only the article's authors can submit it.")
-    if article.status not in (ArticleStatus.DRAFT, ArticleStatus.RETURNED):
-        raise Forbidden("Only a draft can be submitted for review.")
-
-
-def can_review_articles(member: Member | None) -> bool:
-    return can_moderate(member)
-
-
-def check_can_review_article(member: Member | None, article: Article) -> None:
-    if not can_review_articles(member):
-        raise Forbidden("Only editors can publish or return articles.")
-    if article.status is not ArticleStatus.SUBMITTED:
-        raise Forbidden("This article is not waiting for review.")
-    if is_article_author(member, article):
-        raise Forbidden("Editors do not review their own articles.")
-
-
-def can_see_article_history(member: Member | None) -> bool:
-    return can_see_hidden_posts(member)
-
-
-def can_comment(member: Member | None, article: Article) -> bool:
-    return can_see_content(member) and article.status is ArticleStatus.PUBLISHED
-
-
-def check_can_comment(member: Member | None, article: Article) -> None:
-    if not can_comment(member, article):
-        raise Forbidden("Comments open when the article is published.")
-
-
-def check_can_edit_comment(member: Member, comment: Comment) -> None:
-    if member.id != comment.author_id:
-        raise Forbidden("You can only edit your own comments.")
-    if comment.deleted_at is not None:
-        raise Forbidden("This comment was deleted.")
-
-
-def check_can_delete_comment(member: Member, comment: Comment) -> None:
-    if member.id != comment.author_id and not can_moderate(member):
-        raise Forbidden("You can only delete your own comments.")
-
-
-def check_can_see_article_history(member: Member | None) -> None:
-    if not can_see_article_history(member):
-        raise Forbidden("Earlier revisions are shown to moderators.")
