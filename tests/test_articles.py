@@ -9,7 +9,7 @@ from app.articles.models import Article, ArticleRevision, ArticleStatus
 from app.audit.models import AuditEvent
 from app.forum.models import TLP, Tier
 from app.notifications.models import Notification, NotificationKind
-from tests.support.articles import BODY, make_article
+from tests.support.articles import BODY, make_article, make_comment
 from tests.support.factories import make_agency, make_member
 from tests.support.forum import deliver_mail, make_category
 from tests.support.web import post_form, sign_in
@@ -292,3 +292,41 @@ async def test_coauthors_must_be_able_to_read_the_article(client, db):
         )
         assert response.status_code == 422 and "cannot be added as co-authors" in response.text
     assert await db.scalar(select(func.count()).select_from(Article)) == 0
+
+
+async def test_comment_mail_on_a_restricted_article_names_nothing(client, db, app, smtp):
+    agency = await make_agency(db)
+    category = await make_category(db, tier=Tier.AGENCIES)
+    moderator = await make_member(db, role=Role.MODERATOR)
+    author = await make_member(db, agency=agency)
+    author.email_notifications = True
+    article = await make_article(
+        db, author, category, title="Amber tunnel findings", tlp=TLP.AMBER, publish_as=moderator
+    )
+    await _signed_in(client, db, agency=agency)
+    await post_form(
+        client, f"/a/{article.id}/comments", {"body": "Tunnel under gate four."}, page=f"/a/{article.id}"
+    )
+    await deliver_mail(db, app)
+    mail = await smtp.wait_for(author.email, "New comment")
+    text = mail.as_string()
+    assert "Amber tunnel" not in text and "gate four" not in text and "TLP:AMBER" in text
+
+
+async def test_reply_link_swaps_in_a_reply_form(client, db):
+    category = await make_category(db)
+    moderator = await make_member(db, role=Role.MODERATOR)
+    author = await make_member(db, kind=MemberKind.ACADEMIC)
+    article = await make_article(db, author, category, publish_as=moderator)
+    other = await make_article(db, author, category, title="Another article entirely", publish_as=moderator)
+    comment = await make_comment(db, author, article, "First thoughts.")
+    await _signed_in(client, db, kind=MemberKind.ACADEMIC)
+    form = await client.get(
+        f"/a/{article.id}/comment-form", params={"reply": comment.id}, headers={"HX-Request": "true"}
+    )
+    assert form.status_code == 200 and "<html" not in form.text
+    assert f'name="parent_id" value="{comment.id}"' in form.text and "Post reply" in form.text
+    page = await client.get(f"/a/{article.id}", params={"reply": comment.id})
+    assert f'name="parent_id" value="{comment.id}"' in page.text
+    elsewhere = await client.get(f"/a/{other.id}/comment-form", params={"reply": comment.id})
+    assert elsewhere.status_code == 404

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,3 +71,41 @@ async def test_pages_and_api_never_500_on_generated_input(client, db, values, qu
     ]:
         response = await client.post(path, json=values)
         assert response.status_code < 500, (path, values)
+
+
+ARTICLE_KEYS = ["category_id", "title", "abstract", "body", "tlp", "keywords", "coauthors", "participants"]
+
+
+@given(st.dictionaries(st.sampled_from(ARTICLE_KEYS), text))
+def test_article_form_validation_never_raises(values):
+    from app.articles.schemas import DraftIn
+
+    data, errors = validate(DraftIn, values)
+    if data is not None:
+        assert all(k == k.lower().strip() and 0 < len(k) <= 60 for k in data.keywords)
+        assert len(data.keywords) <= 12
+
+
+@given(st.text(max_size=2000))
+def test_article_markdown_keeps_only_our_ids_and_no_script(source):
+    from app.forum.markdown import ARTICLE_ID, headings_of, render_article
+
+    rendered = render_article(source)
+    lowered = rendered.html.lower()
+    assert "<script" not in lowered and 'href="javascript:' not in lowered
+    assert not re.search(r"<[^>]*\son[a-z]+\s*=", lowered)
+    for anchor in re.findall(r' id="([^"]*)"', rendered.html):
+        assert ARTICLE_ID.fullmatch(anchor), anchor
+    assert [h.anchor for h in headings_of(rendered.html)] == [h.anchor for h in rendered.headings]
+
+
+@FUZZ
+@given(query=st.dictionaries(st.sampled_from(["keyword", "author", "page", "reply"]), text))
+async def test_article_pages_never_500_on_generated_queries(client, db, query):
+    if client.cookies.get("liaison_session") is None:
+        member = await make_member(db)
+        await db.commit()
+        await sign_in(client, member.email)
+    for path in ["/articles", "/a/1", "/api/v1/articles"]:
+        response = await client.get(path, params=query)
+        assert response.status_code < 500, (path, query)
