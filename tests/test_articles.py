@@ -330,3 +330,47 @@ async def test_reply_link_swaps_in_a_reply_form(client, db):
     assert f'name="parent_id" value="{comment.id}"' in page.text
     elsewhere = await client.get(f"/a/{other.id}/comment-form", params={"reply": comment.id})
     assert elsewhere.status_code == 404
+
+
+async def test_a_revision_may_not_make_a_published_article_more_open(client, db):
+    agency = await make_agency(db)
+    agencies = await make_category(db, tier=Tier.AGENCIES)
+    community = await make_category(db)
+    moderator = await make_member(db, role=Role.MODERATOR)
+    author = await make_member(db, agency=agency)
+    participant = await make_member(db, agency=agency)
+    article = await make_article(
+        db,
+        author,
+        agencies,
+        tlp=TLP.RED,
+        participants=(participant.username, moderator.username),
+        publish_as=moderator,
+    )
+    await db.commit()
+    await sign_in(client, author.email)
+    form = await client.get(f"/a/{article.id}/edit")
+    assert f"@{participant.username}" in form.text
+    base = {
+        "title": article.title,
+        "abstract": article.abstract,
+        "body": BODY,
+        "participants": "@" + participant.username,
+    }
+    for change, message in [
+        ({"category_id": str(community.id), "tlp": "clear"}, "stays in its category"),
+        ({"category_id": str(agencies.id), "tlp": "amber"}, "more open"),
+    ]:
+        response = await post_form(
+            client, f"/a/{article.id}/edit", {**base, **change}, page=f"/a/{article.id}/edit"
+        )
+        assert response.status_code == 422 and message in response.text
+    kept = await post_form(
+        client,
+        f"/a/{article.id}/edit",
+        {**base, "category_id": str(agencies.id), "tlp": "red"},
+        page="/articles",
+    )
+    assert kept.status_code == 303
+    await db.refresh(article)
+    assert article.tlp is TLP.RED and article.revision_count == 1

@@ -23,6 +23,7 @@ from app.policy import (
     can_moderate,
     can_see_article_history,
     can_write_articles,
+    check_can_edit_article,
     check_can_write_articles,
     visible_categories,
 )
@@ -62,7 +63,7 @@ async def index(
     )
 
 
-def _draft_values(article: Article) -> dict[str, Any]:
+def _draft_values(article: Article, participants: list[str]) -> dict[str, Any]:
     return {
         "category_id": str(article.category_id),
         "title": article.title,
@@ -72,7 +73,7 @@ def _draft_values(article: Article) -> dict[str, Any]:
         "agencies_only": "on" if article.tier is not None else "",
         "keywords": ", ".join(article.keyword_list),
         "coauthors": ", ".join("@" + m.username for m in article.author_members[1:]),
-        "participants": "",
+        "participants": ", ".join("@" + p for p in participants),
     }
 
 
@@ -182,7 +183,8 @@ async def edit_form(request: Request, article_id: int, db: DbSession, member: Cu
     article = await queries.article(db, member, article_id)
     if not can_edit_article(member, article):
         raise Forbidden("Only the article's authors can change it, and not while it waits for review.")
-    return await _form(request, db, member, article, _draft_values(article), {})
+    values = _draft_values(article, await queries.named_participants(db, article))
+    return await _form(request, db, member, article, values, {})
 
 
 @router.post("/a/{article_id}/edit")
@@ -244,6 +246,7 @@ async def upload_pdf(
     form = await request.form()
     upload = form.get("pdf")
     article = await queries.article(db, member, article_id)
+    check_can_edit_article(member, article)
     status = 422
     if not isinstance(upload, UploadFile) or not upload.filename:
         errors = {"pdf": "Choose a PDF file to attach."}
@@ -254,7 +257,8 @@ async def upload_pdf(
             errors, status = _errors(exc), exc.status_code
         else:
             return redirect(request, f"/a/{article_id}/edit")
-    return await _form(request, db, member, article, _draft_values(article), errors, status)
+    values = _draft_values(article, await queries.named_participants(db, article))
+    return await _form(request, db, member, article, values, errors, status)
 
 
 @router.post("/a/{article_id}/pdf/delete")

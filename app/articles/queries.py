@@ -13,6 +13,7 @@ from app.articles.models import (
     Article,
     ArticleAuthor,
     ArticleKeyword,
+    ArticleParticipant,
     ArticleRevision,
     ArticleStatus,
     Comment,
@@ -131,6 +132,18 @@ async def review_queue(db: AsyncSession, member: Member) -> list[Article]:
             .order_by(Article.submitted_at)
         )
     )
+
+
+async def named_participants(db: AsyncSession, found: Article) -> list[str]:
+    """The handles a TLP:RED article's authors named, besides themselves."""
+    authors = {a.member_id for a in found.authors}
+    rows = await db.execute(
+        select(Member.id, Member.username)
+        .join(ArticleParticipant, ArticleParticipant.member_id == Member.id)
+        .where(ArticleParticipant.article_id == found.id)
+        .order_by(Member.username)
+    )
+    return [username for member_id, username in rows if member_id not in authors]
 
 
 async def revisions(db: AsyncSession, found: Article) -> list[ArticleRevision]:

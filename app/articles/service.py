@@ -32,6 +32,7 @@ from app.policy import (
     check_can_submit_article,
     check_can_write_articles,
     check_label_fits_category,
+    check_revision_keeps_access,
     check_thread_tier,
     members_who_can_read_article,
     members_who_can_see_category,
@@ -167,6 +168,7 @@ async def save(
     check_can_edit_article(member, article)
     if article.status is ArticleStatus.PUBLISHED:
         assert article.published_at is not None
+        check_revision_keeps_access(article, data.category_id, data.tier, data.tlp or article.tlp)
         previous = ArticleRevision(
             article_id=article.id,
             number=article.revision_count + 1,

@@ -22,6 +22,7 @@ from app.policy.articles import (
     check_can_see_article_history,
     check_can_submit_article,
     check_can_write_articles,
+    check_revision_keeps_access,
     is_article_author,
 )
 from app.policy.base import (
@@ -119,6 +120,7 @@ __all__ = [
     "check_can_suspend",
     "check_can_vet",
     "check_can_write_articles",
+    "check_revision_keeps_access",
     "check_label_fits_category",
     "check_thread_tier",
     "is_article_author",

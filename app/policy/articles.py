@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.accounts.models import Member, MemberKind
 from app.articles.models import Article, ArticleStatus, Comment
+from app.forum.models import TLP, Tier
 from app.policy.base import Forbidden, can_see_content
 from app.policy.forum import can_moderate, can_see_hidden_posts
 
@@ -89,3 +90,13 @@ def check_can_delete_comment(member: Member, comment: Comment) -> None:
 def check_can_see_article_history(member: Member | None) -> None:
     if not can_see_article_history(member):
         raise Forbidden("Earlier revisions are shown to moderators.")
+
+
+def check_revision_keeps_access(article: Article, category_id: int, tier: Tier | None, tlp: TLP) -> None:
+    """A published article may become stricter in a revision, never more open: readers and
+    agencies relied on the label it was published under."""
+    if category_id != article.category_id:
+        raise Forbidden("A published article stays in its category.")
+    order = list(TLP)
+    if order.index(tlp) < order.index(article.tlp) or (article.tier is not None and tier is None):
+        raise Forbidden("A revision cannot make a published article more open than it was.")
