@@ -374,3 +374,24 @@ async def test_a_revision_may_not_make_a_published_article_more_open(client, db)
     assert kept.status_code == 303
     await db.refresh(article)
     assert article.tlp is TLP.RED and article.revision_count == 1
+
+
+async def test_a_red_article_with_coauthors_needs_no_other_participants(client, db):
+    agency = await make_agency(db)
+    category = await make_category(db, tier=Tier.AGENCIES)
+    author = await _signed_in(client, db, agency=agency)
+    coauthor = await make_member(db, agency=agency)
+    outsider = await make_member(db, agency=agency)
+    await db.commit()
+    response = await post_form(
+        client,
+        "/articles/new",
+        _draft_form(category, tlp="red", coauthors="@" + coauthor.username),
+        page="/articles/new",
+    )
+    assert response.status_code == 303, response.text
+    article = await db.scalar(select(Article).where(Article.created_by_id == author.id))
+    await sign_in(client, coauthor.email)
+    assert (await client.get(f"/a/{article.id}")).status_code == 200
+    await sign_in(client, outsider.email)
+    assert (await client.get(f"/a/{article.id}")).status_code == 404

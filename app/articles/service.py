@@ -125,20 +125,25 @@ async def _apply_unchecked(
     article.owner_agency_id = creator.agency_id if tlp is TLP.AMBER_STRICT else None
     article.updated_at = now
     await db.flush()
-    await _replace_links(db, article, authors, participants if tlp is TLP.RED else [], data.keywords)
+    await _replace_links(db, article, authors, participants if tlp is TLP.RED else None, data.keywords)
     await _check_authors_can_read(db, article, authors)
     return article, rendered
 
 
 async def _replace_links(
-    db: AsyncSession, article: Article, authors: list[Member], participants: list[Member], keywords: list[str]
+    db: AsyncSession,
+    article: Article,
+    authors: list[Member],
+    participants: list[Member] | None,
+    keywords: list[str],
 ) -> None:
+    """`participants` is None unless the article is TLP:RED; its authors are always among them."""
     await db.execute(delete(ArticleAuthor).where(ArticleAuthor.article_id == article.id))
     await db.execute(delete(ArticleParticipant).where(ArticleParticipant.article_id == article.id))
     await db.execute(delete(ArticleKeyword).where(ArticleKeyword.article_id == article.id))
     for position, author in enumerate(authors):
         db.add(ArticleAuthor(article_id=article.id, member_id=author.id, position=position))
-    if participants:
+    if participants is not None:
         for person in {m.id: m for m in [*authors, *participants]}.values():
             db.add(ArticleParticipant(article_id=article.id, member_id=person.id))
     for keyword in keywords:
