@@ -288,3 +288,20 @@ async def test_invisible_and_missing_things_answer_the_same_404(client, db):
         a, b = await client.get(existing), await client.get(missing)
         assert a.status_code == b.status_code == 404
         assert a.text == b.text
+
+
+async def test_link_to_the_first_unread_post(client, db):
+    """Read positions are per thread: having read another thread changes nothing here."""
+    category = await make_category(db)
+    author = await make_member(db)
+    other = await make_thread(db, author, category, replies=2)
+    thread = await make_thread(db, author, category, replies=64)
+    await _member_in(client, db)
+    await client.get(f"/t/{other.id}")
+    first = await client.get(f"/t/{thread.id}")
+    assert "Jump to first unread" not in first.text, "nothing has been read yet: start at the top"
+    again = await client.get(f"/t/{thread.id}")
+    assert f'href="/t/{thread.id}?page=2#p31">Jump to first unread' in again.text
+    await client.get(f"/t/{thread.id}", params={"page": 3})
+    done = await client.get(f"/t/{thread.id}")
+    assert "Jump to first unread" not in done.text

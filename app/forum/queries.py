@@ -238,17 +238,41 @@ def present(post: Post | PostRow, member: Member) -> PostView:
 
 
 @lru_cache(maxsize=1)
-def _thread_with_position() -> Select[tuple[Thread, int | None, WatchLevel | None]]:
-    read_position = select(ReadMark.last_read_number).where(
-        ReadMark.member_id == VIEWER_ID, ReadMark.thread_id == Thread.id
+def _thread_with_position() -> Select[Any]:
+    """The thread, the viewer's read position and watch level, and where their first unread post
+    is (how many posts precede it, and its number): one statement. The unread part is only
+    evaluated when something is unread. The read position is correlated to the thread explicitly:
+    nested inside the posts subqueries it would otherwise read every thread's mark."""
+    read_position = func.coalesce(
+        select(ReadMark.last_read_number)
+        .where(ReadMark.member_id == VIEWER_ID, ReadMark.thread_id == Thread.id)
+        .correlate(Thread)
+        .scalar_subquery(),
+        0,
     )
     watch_level = select(Subscription.level).where(
         Subscription.member_id == VIEWER_ID, Subscription.thread_id == Thread.id
     )
+    unread = read_position < Thread.last_number
+    read_posts = (
+        select(func.count())
+        .where(Post.thread_id == Thread.id, Post.number <= read_position)
+        .scalar_subquery()
+    )
+    next_unread = (
+        select(func.min(Post.number))
+        .where(Post.thread_id == Thread.id, Post.number > read_position)
+        .scalar_subquery()
+    )
     return (
         visible_threads_template()
         .where(Thread.id == bindparam("thread_id"))
-        .add_columns(read_position.scalar_subquery(), watch_level.scalar_subquery())
+        .add_columns(
+            read_position,
+            watch_level.scalar_subquery(),
+            case((unread, read_posts)),
+            case((unread, next_unread)),
+        )
     )
 
 
@@ -283,27 +307,19 @@ def _page_of_posts() -> Select[Any]:
 
 
 async def thread_view(db: AsyncSession, member: Member, thread_id: int, page: int | None) -> ThreadView:
-    """Three queries whatever the thread's size: the thread with the member's read position and
-    watch level, its page of posts, and (only when unread posts remain) where the first one is."""
+    """Two queries whatever the thread's size (three for TLP:RED, which lists its participants):
+    the thread with the member's read position, watch level and first unread post, then its page
+    of posts."""
     row = (
         await db.execute(_thread_with_position(), {**viewer_params(member), "thread_id": thread_id})
     ).first()
     if row is None:
         raise NotVisible
-    found, last_read, watch = row[0], row[1] or 0, row[2]
+    found, last_read, watch, read_posts, next_number = row
     pages = max(1, math.ceil(found.post_count / POSTS_PER_PAGE))
     first_unread = None
-    if last_read < found.last_number:
-        read_posts, next_number = (
-            await db.execute(
-                select(
-                    func.count(case((Post.number <= last_read, 1))),
-                    func.min(case((Post.number > last_read, Post.number))),
-                ).where(Post.thread_id == found.id)
-            )
-        ).one()
-        if next_number is not None:
-            first_unread = (min(pages, read_posts // POSTS_PER_PAGE + 1), next_number)
+    if next_number is not None:
+        first_unread = (min(pages, (read_posts or 0) // POSTS_PER_PAGE + 1), next_number)
     page = min(max(page or 1, 1), pages)
     rows = await db.execute(_page_of_posts(), {"thread_id": found.id, "skip": (page - 1) * POSTS_PER_PAGE})
     posts = [_post_row(*row) for row in rows]
