@@ -257,6 +257,8 @@ async def test_comments_replies_notifications_and_moderation(client, other_clien
     assert "comment.hide" in set(await db.scalars(select(AuditEvent.action)))
     own = await post_form(client, f"/ac/{top_id + 2}/delete", page=f"/a/{article.id}", htmx=True)
     assert own.status_code == 200 and "This comment was deleted." in own.text
+    await db.refresh(article)
+    assert article.comment_count == 2
 
 
 async def test_comment_notifications_only_reach_readers(client, db):

@@ -115,6 +115,12 @@ async def edit(db: AsyncSession, member: Member, comment_id: int, body: str) -> 
 async def remove(db: AsyncSession, member: Member, comment_id: int, ctx: RequestContext) -> Comment:
     comment = await queries.comment(db, member, comment_id)
     check_can_delete_comment(member, comment)
+    if comment.deleted_at is None:
+        await db.execute(
+            update(Article)
+            .where(Article.id == comment.article_id)
+            .values(comment_count=Article.comment_count - 1)
+        )
     comment.deleted_at = utcnow()
     if member.id != comment.author_id:
         await audit_service.record(
