@@ -29,6 +29,7 @@ from app.audit import pages as audit_pages
 from app.config import ROOT, Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.deps import CsrfFailed, NotVetted, SignInRequired
+from app.digest import pages as digest_pages
 from app.errors import ServiceError
 from app.forum import admin_pages as forum_admin_pages
 from app.forum import api as forum_api
@@ -66,6 +67,7 @@ PAGE_ROUTERS = (
     notifications_pages.router,
     articles_pages.router,
     articles_review_pages.router,
+    digest_pages.router,
     accounts_settings_pages.router,
     accounts_pages.router,
     vetting_pages.router,

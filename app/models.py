@@ -12,6 +12,7 @@ from app.articles.models import (
 )
 from app.audit.models import AuditEvent
 from app.db import Base
+from app.digest.models import DigestExclusion, DigestSetting
 from app.forum.models import (
     AccessGrant,
     Category,
@@ -26,6 +27,8 @@ from app.groups.models import GroupMembership, MemberGroup
 from app.notifications.models import Notification
 
 __all__ = [
+    "DigestExclusion",
+    "DigestSetting",
     "Article",
     "ArticleAuthor",
     "ArticleKeyword",

@@ -97,6 +97,13 @@ async def test_nothing_reaches_anyone_not_allowed(account, app, client, db, smtp
             _assert_clean(response.text, forbidden, f"GET {url} as {account}")
             seen |= {c for c in allowed if c in response.text}
     assert seen == allowed, f"{account} could not find {sorted(allowed - seen)}"
+    if member.is_active:
+        digest = await client.get("/account/digest")
+        assert digest.status_code == 200
+        _assert_clean(digest.text, world.restricted_canaries(), f"digest preview of {account}")
+        if account != "official_a":
+            assert world.mail_allowed(account) & {c for c in allowed if c in digest.text}, account
+            assert "new restricted item" in digest.text or not (allowed & world.restricted_canaries())
 
     token = await csrf_token(client, "/account")
     for path, route in writes:

@@ -140,6 +140,17 @@ class World:
         }
         return threads | articles
 
+    def restricted_canaries(self) -> set[str]:
+        """Everything labelled AMBER or stricter: never in e-mail or a digest, whoever reads it."""
+        threads = {c for spec in SPECS if spec.tlp.restricted for c in self.canaries[spec.key]}
+        articles = {
+            c
+            for spec in [*ARTICLE_SPECS, DRAFT, SUBMITTED]
+            if spec.tlp.restricted
+            for c in self.canaries.get(spec.key if spec in (DRAFT, SUBMITTED) else "art-" + spec.key, [])
+        }
+        return threads | articles
+
     def all_canaries(self) -> set[str]:
         return {c for cs in self.canaries.values() for c in cs}
 

@@ -1,0 +1,48 @@
+"""What each member asked of the digest e-mail."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime, string_enum
+
+
+class DigestFrequency(enum.StrEnum):
+    WEEKLY = "weekly"
+    DAILY = "daily"
+    NEVER = "never"
+
+    @property
+    def label(self) -> str:
+        return {"weekly": "Weekly", "daily": "Daily", "never": "Never"}[self.value]
+
+    @property
+    def period(self) -> timedelta:
+        return timedelta(days=1) if self is DigestFrequency.DAILY else timedelta(days=7)
+
+
+class DigestSetting(Base):
+    """One row per member who changed the defaults (weekly, every category) or received a digest."""
+
+    __tablename__ = "digest_settings"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    frequency: Mapped[DigestFrequency] = mapped_column(
+        string_enum(DigestFrequency), default=DigestFrequency.WEEKLY
+    )
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DigestExclusion(Base):
+    """A category the member leaves out of their digest."""
+
+    __tablename__ = "digest_exclusions"
+    __table_args__ = (UniqueConstraint("member_id", "category_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))

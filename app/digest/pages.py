@@ -1,0 +1,58 @@
+"""Digest settings and a preview of the next digest."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from app.db import utcnow
+from app.deps import CurrentMember, DbSession, verify_csrf
+from app.digest import service
+from app.digest.models import DigestFrequency
+from app.digest.schemas import DigestSettingsIn
+from app.errors import InvalidInput
+from app.forms import errors_by_field
+from app.policy import visible_categories
+from app.templating import render
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+
+
+async def _page(
+    request: Request, db: DbSession, member: CurrentMember, *, saved: bool = False, block: str | None = None
+) -> Response:
+    frequency, _, excluded = await service.settings_for(db, member)
+    return render(
+        request,
+        "digest/settings.html",
+        {
+            "frequency": frequency,
+            "frequencies": list(DigestFrequency),
+            "excluded": excluded,
+            "categories": list(await db.scalars(visible_categories(member))),
+            "digest": await service.compose(db, member, utcnow()),
+            "saved": saved,
+            "base_url": "",
+        },
+        block=block,
+    )
+
+
+@router.get("/account/digest")
+async def settings(request: Request, db: DbSession, member: CurrentMember) -> Response:
+    return await _page(request, db, member)
+
+
+@router.post("/account/digest")
+async def save(request: Request, db: DbSession, member: CurrentMember) -> Response:
+    form = await request.form()
+    try:
+        data = DigestSettingsIn.model_validate(
+            {"frequency": form.get("frequency") or "weekly", "exclude": form.getlist("exclude")}
+        )
+    except ValidationError as exc:
+        raise InvalidInput("; ".join(errors_by_field(exc).values())) from exc
+    visible = {category.id for category in await db.scalars(visible_categories(member))}
+    await service.save_settings(db, member, data.frequency, set(data.exclude) & visible)
+    return await _page(request, db, member, saved=True, block="digest_settings")
