@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     mail_url: str = f"file://{VAR / 'mail'}"
     mail_from: str = "Liaison <no-reply@liaison.localhost>"
+    mail_reply_to: str | None = None
     redis_url: str | None = None
     site_name: str = "Liaison"
 

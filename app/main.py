@@ -68,6 +68,7 @@ PAGE_ROUTERS = (
     articles_pages.router,
     articles_review_pages.router,
     digest_pages.router,
+    digest_pages.public_router,
     accounts_settings_pages.router,
     accounts_pages.router,
     vetting_pages.router,

@@ -57,6 +57,7 @@ def mail_env() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["when"] = _format_datetime
+    env.globals["tlp_badge"] = _tlp_badge
     return env
 
 

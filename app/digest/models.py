@@ -21,6 +21,11 @@ class DigestFrequency(enum.StrEnum):
         return {"weekly": "Weekly", "daily": "Daily", "never": "Never"}[self.value]
 
     @property
+    def rank(self) -> int:
+        """Higher sends less mail."""
+        return {"daily": 0, "weekly": 1, "never": 2}[self.value]
+
+    @property
     def period(self) -> timedelta:
         return timedelta(days=1) if self is DigestFrequency.DAILY else timedelta(days=7)
 

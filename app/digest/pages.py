@@ -7,8 +7,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from app.db import utcnow
-from app.deps import CurrentMember, DbSession, verify_csrf
-from app.digest import service
+from app.deps import Ctx, CurrentMember, DbSession, verify_csrf
+from app.digest import service, unsubscribe
 from app.digest.models import DigestFrequency
 from app.digest.schemas import DigestSettingsIn
 from app.errors import InvalidInput
@@ -56,3 +56,34 @@ async def save(request: Request, db: DbSession, member: CurrentMember) -> Respon
     visible = {category.id for category in await db.scalars(visible_categories(member))}
     await service.save_settings(db, member, data.frequency, set(data.exclude) & visible)
     return await _page(request, db, member, saved=True, block="digest_settings")
+
+
+public_router = APIRouter()
+
+
+@public_router.get("/digest/unsubscribe")
+async def unsubscribe_page(request: Request, db: DbSession, ctx: Ctx, token: str = "") -> Response:
+    member = await unsubscribe.member_for(db, ctx.settings, token)
+    current, _, _ = await service.settings_for(db, member)
+    return render(
+        request,
+        "digest/unsubscribe.html",
+        {"token": token, "current": current, "lower": unsubscribe.lower_choices(current), "done": False},
+    )
+
+
+@public_router.post("/digest/unsubscribe")
+async def unsubscribe_now(request: Request, db: DbSession, ctx: Ctx, token: str = "") -> Response:
+    """RFC 8058: a POST with `List-Unsubscribe=One-Click` stops the digest at once, with no further
+    confirmation; the page's own buttons may pick a lower frequency instead."""
+    member = await unsubscribe.member_for(db, ctx.settings, token)
+    form = await request.form()
+    try:
+        chosen = DigestFrequency(str(form.get("frequency") or "never"))
+    except ValueError as exc:
+        raise InvalidInput("Choose weekly or never.") from exc
+    await unsubscribe.set_frequency(db, member, chosen)
+    current, _, _ = await service.settings_for(db, member)
+    return render(
+        request, "digest/unsubscribe.html", {"token": token, "current": current, "lower": [], "done": True}
+    )
