@@ -130,6 +130,37 @@ def demo() -> None:
 
 forum_cli = typer.Typer(help="Forum maintenance.")
 cli.add_typer(forum_cli, name="forum")
+digest_cli = typer.Typer(help="The digest e-mail.")
+cli.add_typer(digest_cli, name="digest")
+
+
+@digest_cli.command("send")
+def digest_send() -> None:
+    """Send every digest that is due. Run it hourly from cron, a systemd timer or a Kubernetes
+    CronJob: running it twice, or on two machines at once, sends no digest twice."""
+    from app.db import create_engine, create_sessionmaker, utcnow
+    from app.digest import sending
+    from app.mail.service import mailer_from_url
+
+    settings = get_settings()
+
+    async def run() -> sending.Summary:
+        engine = create_engine(settings.database_url)
+        sessionmaker = create_sessionmaker(engine)
+        try:
+            async with sessionmaker() as db:
+                planned = await sending.plan(db)
+            with typer.progressbar(length=len(planned.recipients), label="Digests") as bar:
+                return await sending.send_due(
+                    sessionmaker, settings, mailer_from_url(settings.mail_url), utcnow(), planned, bar.update
+                )
+        finally:
+            await engine.dispose()
+
+    summary = asyncio.run(run())
+    typer.echo(summary.line())
+    if summary.failed or summary.permanent:
+        raise typer.Exit(code=1)
 
 
 @forum_cli.command("rerender")

@@ -12,7 +12,7 @@ from app.articles.models import (
 )
 from app.audit.models import AuditEvent
 from app.db import Base
-from app.digest.models import DigestExclusion, DigestSetting
+from app.digest.models import DigestDelivery, DigestExclusion, DigestSetting
 from app.forum.models import (
     AccessGrant,
     Category,
@@ -27,6 +27,7 @@ from app.groups.models import GroupMembership, MemberGroup
 from app.notifications.models import Notification
 
 __all__ = [
+    "DigestDelivery",
     "DigestExclusion",
     "DigestSetting",
     "Article",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, string_enum
@@ -51,3 +51,32 @@ class DigestExclusion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+
+
+class DeliveryStatus(enum.StrEnum):
+    CLAIMED = "claimed"
+    SENT = "sent"
+    EMPTY = "empty"
+    FAILED = "failed"
+    PERMANENT = "permanent"
+
+
+class DigestDelivery(Base):
+    """One member's digest for one period. The unique constraint is the claim: whichever run inserts
+    the row first sends it, so two runs (or two machines) never both do."""
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (
+        UniqueConstraint("member_id", "period"),
+        Index("ix_digest_deliveries_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(16))
+    status: Mapped[DeliveryStatus] = mapped_column(string_enum(DeliveryStatus))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)

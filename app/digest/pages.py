@@ -7,8 +7,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from app.db import utcnow
-from app.deps import Ctx, CurrentMember, DbSession, verify_csrf
-from app.digest import service, unsubscribe
+from app.deps import Ctx, CurrentMember, DbSession, RequireAdmin, verify_csrf
+from app.digest import sending, service, unsubscribe
 from app.digest.models import DigestFrequency
 from app.digest.schemas import DigestSettingsIn
 from app.errors import InvalidInput
@@ -87,3 +87,8 @@ async def unsubscribe_now(request: Request, db: DbSession, ctx: Ctx, token: str 
     return render(
         request, "digest/unsubscribe.html", {"token": token, "current": current, "lower": [], "done": True}
     )
+
+
+@router.get("/admin/digest")
+async def failures(request: Request, db: DbSession, admin: RequireAdmin) -> Response:
+    return render(request, "digest/failures.html", {"rows": await sending.failures(db)})

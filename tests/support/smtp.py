@@ -23,8 +23,16 @@ def free_port() -> int:
 class SmtpSink:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.refuse: dict[str, str] = {}
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802
+        """`refuse` maps an address to the SMTP reply it gets, e.g. "451 4.3.0 try again later"."""
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
         message = message_from_bytes(envelope.content, policy=policy.default)
@@ -40,6 +48,7 @@ class SmtpSink:
 
     def clear(self) -> None:
         self.messages.clear()
+        self.refuse.clear()
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in m["X-Envelope-To"]]
