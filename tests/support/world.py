@@ -122,14 +122,22 @@ class World:
         return True
 
     def mail_allowed(self, account: str) -> set[str]:
-        """What e-mail to this account may name: threads it could see when the mail was sent (the
-        deleted one was deleted afterwards), and only those labelled CLEAR or GREEN."""
-        return {
+        """What e-mail (notifications, digests) to this account may name: threads and articles it
+        could see when the mail was sent (the deleted thread was deleted afterwards), and only those
+        labelled CLEAR or GREEN."""
+        threads = {
             c
             for spec in SPECS
             if not spec.tlp.restricted and self.expected_visible(account, replace(spec, deleted=False))
             for c in self.canaries[spec.key]
         }
+        articles = {
+            c
+            for key, article in self.articles.items()
+            if not article.tlp.restricted and self.article_visible(account, key)
+            for c in self.canaries[key]
+        }
+        return threads | articles
 
     def allowed_canaries(self, account: str) -> set[str]:
         threads = {
