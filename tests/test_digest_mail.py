@@ -89,3 +89,24 @@ async def test_one_click_unsubscribe_needs_no_sign_in_and_only_lowers(client, db
     reader.credentials_epoch += 1
     await db.commit()
     assert (await client.get(path)).status_code == 404, "a password reset retires old links"
+
+
+async def test_view_in_browser_shows_that_digest_to_its_member_only(client, db):
+    from tests.support.web import sign_in
+
+    reader, _, digest = await _digest_for(db)
+    stranger = await make_member(db)
+    await db.commit()
+    text = message.build(get_settings(), digest).get_body(("plain",)).get_content()
+    link = next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("View this digest"))
+    path = link.removeprefix("http://testserver")
+    assert path.startswith("/account/digest/view?")
+    assert (await client.get(path)).status_code in (303, 401), "signing in comes first"
+    await sign_in(client, reader.email)
+    page = await client.get(path)
+    assert (
+        page.status_code == 200 and "Open talk on e-gates" in page.text and "Amber corridor" not in page.text
+    )
+    assert (await client.get(path.replace("sig=", "sig=0"))).status_code == 404
+    await sign_in(client, stranger.email)
+    assert (await client.get(path)).status_code == 404

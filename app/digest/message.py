@@ -28,7 +28,7 @@ def build(settings: Settings, digest: Digest) -> EmailMessage:
         "site_name": settings.site_name,
         "base_url": settings.base_url.rstrip("/"),
         "unsubscribe_url": unsubscribe_url,
-        "view_url": settings.url("/account/digest"),
+        "view_url": unsubscribe.view_url(settings, member, digest.since, digest.until),
         "settings_url": settings.url("/account/digest"),
     }
     env = mail_env()

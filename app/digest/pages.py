@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -11,7 +13,7 @@ from app.deps import Ctx, CurrentMember, DbSession, RequireAdmin, verify_csrf
 from app.digest import sending, service, unsubscribe
 from app.digest.models import DigestFrequency
 from app.digest.schemas import DigestSettingsIn
-from app.errors import InvalidInput
+from app.errors import InvalidInput, NotFound
 from app.forms import errors_by_field
 from app.policy import visible_categories
 from app.templating import render
@@ -42,6 +44,26 @@ async def _page(
 @router.get("/account/digest")
 async def settings(request: Request, db: DbSession, member: CurrentMember) -> Response:
     return await _page(request, db, member)
+
+
+@router.get("/account/digest/view")
+async def view(
+    request: Request,
+    db: DbSession,
+    ctx: Ctx,
+    member: CurrentMember,
+    since: int = 0,
+    until: int = 0,
+    sig: str = "",
+) -> Response:
+    """A digest as it was sent, recomputed for its window through today's visibility rules."""
+    unsubscribe.check_view(ctx.settings, member, since, until, sig)
+    try:
+        start, end = datetime.fromtimestamp(since, UTC), datetime.fromtimestamp(until, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise NotFound("This digest link is not valid.") from exc
+    digest = await service.compose(db, member, end, since=start)
+    return render(request, "digest/view.html", {"digest": digest, "base_url": ""})
 
 
 @router.post("/account/digest")

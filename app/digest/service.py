@@ -112,9 +112,10 @@ def _excluded(member: Member, category_id: Any) -> Any:
     return exists().where(DigestExclusion.member_id == member.id, DigestExclusion.category_id == category_id)
 
 
-async def compose(db: AsyncSession, member: Member, now: datetime) -> Digest:
+async def compose(db: AsyncSession, member: Member, now: datetime, since: datetime | None = None) -> Digest:
+    """`since` given replays a window already sent (the "view in browser" link)."""
     frequency, last_sent_at, _ = await settings_for(db, member)
-    since = window(frequency, last_sent_at, now)
+    since = since or window(frequency, last_sent_at, now)
     digest = Digest(member, since, now)
     if not can_see_content(member):
         return digest

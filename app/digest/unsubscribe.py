@@ -7,7 +7,9 @@ digest frequency.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+import hmac
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +52,24 @@ async def member_for(db: AsyncSession, settings: Settings, token: str) -> Member
     if member is None or member.credentials_epoch != claims.epoch:
         raise NotFound("This unsubscribe link is not valid (any more). Sign in to change your digest.")
     return member
+
+
+def view_signature(settings: Settings, member_id: int, since: int, until: int) -> str:
+    """Binds a digest window to one member, so the view link shows only that member their own
+    digest (and still only after they sign in)."""
+    payload = f"digest-view:{member_id}:{since}:{until}".encode()
+    return hmac.new(settings.secret_key.encode(), payload, hashlib.sha256).hexdigest()
+
+
+def view_url(settings: Settings, member: Member, since: datetime, until: datetime) -> str:
+    start, end = int(since.timestamp()), int(until.timestamp())
+    signature = view_signature(settings, member.id, start, end)
+    return settings.url(f"/account/digest/view?since={start}&until={end}&sig={signature}")
+
+
+def check_view(settings: Settings, member: Member, since: int, until: int, signature: str) -> None:
+    if not hmac.compare_digest(view_signature(settings, member.id, since, until), signature):
+        raise NotFound("This digest link is for another account.")
 
 
 def lower_choices(current: DigestFrequency) -> list[DigestFrequency]:
