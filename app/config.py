@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     site_name: str = "Liaison"
 
+    digest_every_minutes: int = Field(0, ge=0, le=24 * 60)
     article_pdf_max_bytes: int = Field(20 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
     session_idle_minutes: int = Field(60, ge=5, le=24 * 60)
     session_absolute_hours: int = Field(12, ge=1, le=24 * 30)

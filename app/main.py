@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -30,6 +32,7 @@ from app.config import ROOT, Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.deps import CsrfFailed, NotVetted, SignInRequired
 from app.digest import pages as digest_pages
+from app.digest import schedule as digest_schedule
 from app.errors import ServiceError
 from app.forum import admin_pages as forum_admin_pages
 from app.forum import api as forum_api
@@ -190,7 +193,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine = create_engine(settings.database_url, pool_recycle=1800)
             app.state.engine = engine
             app.state.sessionmaker = create_sessionmaker(engine)
+        schedule = None
+        if settings.digest_every_minutes:
+            schedule = asyncio.create_task(
+                digest_schedule.run_forever(
+                    app.state.sessionmaker,
+                    settings,
+                    mailer_from_url(settings.mail_url),
+                    settings.digest_every_minutes * 60,
+                )
+            )
         yield
+        if schedule is not None:
+            schedule.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await schedule
         await app.state.postman.drain()
         if hasattr(app.state, "engine"):
             await app.state.engine.dispose()

@@ -100,3 +100,19 @@ async def test_permanent_refusals_are_recorded_and_shown_to_admins(sessionmaker,
     assert page.status_code == 200 and readers[1].email in page.text and "550" in page.text
     await sign_in(client, readers[0].email)
     assert (await client.get("/admin/digest")).status_code == 403
+
+
+async def test_the_optional_in_process_schedule_sends_due_digests(sessionmaker, db, smtp):
+    from app.main import create_app
+
+    smtp.clear()
+    _, readers, *_ = await _world(db)
+    settings = get_settings().model_copy(
+        update={"digest_every_minutes": 60, "mail_url": f"smtp://127.0.0.1:{smtp.port}"}
+    )
+    app = create_app(settings)
+    app.state.sessionmaker = sessionmaker
+    async with app.router.lifespan_context(app):
+        for reader in readers:
+            await smtp.wait_for(reader.email, "digest")
+    assert len(smtp.messages) == 3
