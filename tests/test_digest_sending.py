@@ -116,3 +116,46 @@ async def test_the_optional_in_process_schedule_sends_due_digests(sessionmaker, 
         for reader in readers:
             await smtp.wait_for(reader.email, "digest")
     assert len(smtp.messages) == 3
+
+
+async def test_two_runs_racing_send_each_digest_once(engine, smtp, tmp_path):
+    """Two senders with their own connection pools, at the same time, on a database of their own
+    (committed data, as in production): every member still gets exactly one digest."""
+    import asyncio
+    import os
+
+    from sqlalchemy import text
+
+    from app.db import create_engine, create_sessionmaker
+    from tests.conftest import _migrate
+
+    if engine.dialect.name == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'race.db'}"
+    else:
+        admin = create_engine(os.environ["LIAISON_TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            await conn.execute(text("DROP DATABASE IF EXISTS liaison_race"))
+            await conn.execute(text("CREATE DATABASE liaison_race"))
+        await admin.dispose()
+        url = os.environ["LIAISON_TEST_DATABASE_URL"].rsplit("/", 1)[0] + "/liaison_race"
+    await _migrate(url)
+    engines = [create_engine(url), create_engine(url)]
+    try:
+        seed = create_sessionmaker(engines[0])
+        async with seed() as db:
+            author = await make_member(db)
+            readers = [await make_member(db) for _ in range(12)]
+            await make_thread(db, author, await make_category(db), title="Racing news")
+            await db.commit()
+        smtp.clear()
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{smtp.port}")
+        now = utcnow() + timedelta(minutes=1)
+        first, second = await asyncio.gather(
+            *(sending.send_due(create_sessionmaker(e), get_settings(), mailer, now) for e in engines)
+        )
+        assert first.sent + second.sent == len(readers)
+        assert first.not_due + second.not_due == len(readers) + 1
+        assert sorted(m["X-Envelope-To"] for m in smtp.messages) == sorted(r.email for r in readers)
+    finally:
+        for e in engines:
+            await e.dispose()

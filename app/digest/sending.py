@@ -9,7 +9,8 @@ received theirs is never sent it twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.models import Member, Status
 from app.config import Settings
+from app.db import begin_for_writing
 from app.digest import message, service
 from app.digest.models import DeliveryStatus, DigestDelivery, DigestFrequency, DigestSetting
 from app.mail.service import Mailer
@@ -64,6 +66,15 @@ def period_key(frequency: DigestFrequency, now: datetime) -> str:
 
 def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
+
+
+@asynccontextmanager
+async def _writing(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A short write transaction that takes SQLite's write lock at BEGIN, so that two runs wait
+    for each other instead of failing; reading for the digest happens outside it."""
+    async with sessionmaker() as db, db.begin():
+        await begin_for_writing(db)
+        yield db
 
 
 async def plan(db: AsyncSession) -> Plan:
@@ -162,7 +173,7 @@ async def send_due(
     summary = Summary(unsubscribed=planned.unsubscribed, inactive=planned.inactive)
     for member_id, frequency in planned.recipients:
         period = period_key(frequency, now)
-        async with sessionmaker() as db, db.begin():
+        async with _writing(sessionmaker) as db:
             owned = await claim(db, member_id, period, now)
         if not owned:
             summary.not_due += 1
@@ -182,20 +193,21 @@ async def _deliver(
     now: datetime,
     summary: Summary,
 ) -> None:
-    async with sessionmaker() as db, db.begin():
+    async with sessionmaker() as db:
         member = await db.get(Member, member_id)
         assert member is not None
         digest = await service.compose(db, member, now)
-        if digest.is_empty:
+        email = None if digest.is_empty else message.build(settings, digest)
+    if email is None:
+        async with _writing(sessionmaker) as db:
             await _finish(db, member_id, period, DeliveryStatus.EMPTY, now)
-            summary.empty += 1
-            return
-        email = message.build(settings, digest)
+        summary.empty += 1
+        return
     try:
         await mailer.send(email)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, none may stop the run
         permanent = _is_permanent(exc)
-        async with sessionmaker() as db, db.begin():
+        async with _writing(sessionmaker) as db:
             status = DeliveryStatus.PERMANENT if permanent else DeliveryStatus.FAILED
             await _finish(db, member_id, period, status, now, f"{type(exc).__name__}: {exc}"[:500])
         if permanent:
@@ -204,7 +216,7 @@ async def _deliver(
             summary.failed += 1
         summary.errors.append(f"member {member_id}: {type(exc).__name__}")
         return
-    async with sessionmaker() as db, db.begin():
+    async with _writing(sessionmaker) as db:
         await _finish(db, member_id, period, DeliveryStatus.SENT, now)
         setting = await db.get(DigestSetting, member_id)
         if setting is None:
