@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from app.articles.models import ArticleStatus
 from app.forum.models import TLP, Tier
-from app.forum.schemas import AuthorOut, Body, Reason, Title, parse_handles
+from app.forum.schemas import AuthorOut, Body, LabelledIn, Reason, parse_handles
 
 Abstract = Annotated[str, StringConstraints(strip_whitespace=True, max_length=3_000)]
 ArticleBody = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200_000)]
@@ -34,19 +34,14 @@ def _keywords(value: object) -> list[str]:
     return keywords
 
 
-class DraftIn(BaseModel):
+class DraftIn(LabelledIn):
     """Everything an author can set on a draft. Empty abstract and body are allowed while
     drafting; submitting asks for them."""
 
-    category_id: int = Field(gt=0)
-    title: Title
     abstract: Abstract = ""
     body: ArticleBody = ""
-    tlp: TLP | None = None
-    agencies_only: bool = False
     keywords: list[str] = Field(default_factory=list)
     coauthors: list[str] = Field(default_factory=list)
-    participants: list[str] = Field(default_factory=list)
 
     @field_validator("abstract", "body", mode="before")
     @classmethod
@@ -58,19 +53,10 @@ class DraftIn(BaseModel):
     def _keywords(cls, value: object) -> list[str]:
         return _keywords(value)
 
-    @field_validator("coauthors", "participants", mode="before")
+    @field_validator("coauthors", mode="before")
     @classmethod
-    def _handles(cls, value: object) -> list[str]:
+    def _coauthors(cls, value: object) -> list[str]:
         return parse_handles(value)
-
-    @field_validator("agencies_only", mode="before")
-    @classmethod
-    def _checkbox(cls, value: object) -> object:
-        return value in (True, "1", "on", "true") if value is not None else False
-
-    @property
-    def tier(self) -> Tier | None:
-        return Tier.AGENCIES if self.agencies_only else None
 
 
 class ReturnIn(BaseModel):

@@ -34,10 +34,12 @@ def parse_handles(value: object) -> list[str]:
     return handles
 
 
-class ThreadIn(BaseModel):
+class LabelledIn(BaseModel):
+    """Where a thread or an article goes and who may read it: category, TLP label, the
+    agencies-only box and, for TLP:RED, the participants."""
+
     category_id: int = Field(gt=0)
     title: Title
-    body: Body
     tlp: TLP | None = None
     agencies_only: bool = False
     participants: list[str] = Field(default_factory=list)
@@ -55,6 +57,10 @@ class ThreadIn(BaseModel):
     @property
     def tier(self) -> Tier | None:
         return Tier.AGENCIES if self.agencies_only else None
+
+
+class ThreadIn(LabelledIn):
+    body: Body
 
 
 class PostIn(BaseModel):
