@@ -19,7 +19,7 @@ from app.articles.models import (
     Comment,
 )
 from app.forum.markdown import Heading, headings_of
-from app.policy import NotVisible, can_see_hidden_posts, visible_articles, visible_comments
+from app.policy import can_see_hidden_posts, one_visible, visible_articles, visible_comments
 
 ARTICLES_PER_PAGE = 20
 
@@ -40,17 +40,11 @@ class ArticleView:
 
 
 async def article(db: AsyncSession, member: Member, article_id: int) -> Article:
-    found = await db.scalar(visible_articles(member).where(Article.id == article_id))
-    if found is None:
-        raise NotVisible
-    return found
+    return await one_visible(db, visible_articles(member).where(Article.id == article_id))
 
 
 async def comment(db: AsyncSession, member: Member, comment_id: int) -> Comment:
-    found = await db.scalar(visible_comments(member).where(Comment.id == comment_id))
-    if found is None:
-        raise NotVisible
-    return found
+    return await one_visible(db, visible_comments(member).where(Comment.id == comment_id))
 
 
 def present(comment: Comment, member: Member) -> CommentView:

@@ -16,7 +16,7 @@ from app.digest.schemas import DigestSettingsIn
 from app.errors import InvalidInput, NotFound
 from app.forms import errors_by_field
 from app.policy import visible_categories
-from app.templating import render
+from app.templating import is_htmx, render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 
@@ -24,6 +24,8 @@ router = APIRouter(dependencies=[Depends(verify_csrf)])
 async def _page(
     request: Request, db: DbSession, member: CurrentMember, *, saved: bool = False, block: str | None = None
 ) -> Response:
+    """The settings block alone (HTMX, after saving) does not show the preview, so it skips
+    composing the digest, the costly part of this page."""
     frequency, _, excluded = await service.settings_for(db, member)
     return render(
         request,
@@ -33,7 +35,7 @@ async def _page(
             "frequencies": list(DigestFrequency),
             "excluded": excluded,
             "categories": list(await db.scalars(visible_categories(member))),
-            "digest": await service.compose(db, member, utcnow()),
+            "digest": None if block and is_htmx(request) else await service.compose(db, member, utcnow()),
             "saved": saved,
             "base_url": "",
         },

@@ -31,6 +31,7 @@ from app.policy import (
     VIEWER_ID,
     NotVisible,
     can_see_hidden_posts,
+    one_visible,
     viewer_params,
     visible_categories,
     visible_posts,
@@ -151,17 +152,11 @@ async def category_index(db: AsyncSession, member: Member) -> list[CategorySumma
 
 
 async def category_by_slug(db: AsyncSession, member: Member, slug: str) -> Category:
-    category = await db.scalar(visible_categories(member).where(Category.slug == slug[:80]))
-    if category is None:
-        raise NotVisible
-    return category
+    return await one_visible(db, visible_categories(member).where(Category.slug == slug[:80]))
 
 
 async def category_by_id(db: AsyncSession, member: Member, category_id: int) -> Category:
-    category = await db.scalar(visible_categories(member).where(Category.id == category_id))
-    if category is None:
-        raise NotVisible
-    return category
+    return await one_visible(db, visible_categories(member).where(Category.id == category_id))
 
 
 @lru_cache(maxsize=1)
@@ -193,17 +188,11 @@ async def category_threads(
 
 
 async def thread(db: AsyncSession, member: Member, thread_id: int) -> Thread:
-    found = await db.scalar(visible_threads(member).where(Thread.id == thread_id))
-    if found is None:
-        raise NotVisible
-    return found
+    return await one_visible(db, visible_threads(member).where(Thread.id == thread_id))
 
 
 async def post(db: AsyncSession, member: Member, post_id: int) -> Post:
-    found = await db.scalar(visible_posts(member).where(Post.id == post_id))
-    if found is None:
-        raise NotVisible
-    return found
+    return await one_visible(db, visible_posts(member).where(Post.id == post_id))
 
 
 def _post_row(

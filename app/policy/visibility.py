@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, contains_eager
 
 from app.accounts.models import Member, MemberKind, Role, Status
@@ -32,7 +33,7 @@ from app.articles.models import Article, ArticleAuthor, ArticleParticipant, Arti
 from app.forum.models import TLP, AccessGrant, Category, Post, Thread, ThreadParticipant, Tier
 from app.groups.models import GroupMembership
 from app.notifications.models import Notification
-from app.policy.base import can_see_content
+from app.policy.base import NotVisible, can_see_content
 
 #
 # Visibility is one SQL expression over a thread, its category and a *viewer row*. Joining the
@@ -43,6 +44,7 @@ from app.policy.base import can_see_content
 
 Viewer = aliased(Member, name="viewer")
 T = TypeVar("T", bound=tuple[Any, ...])
+R = TypeVar("R")
 STAFF_ROLES = (Role.MODERATOR, Role.ADMIN)
 
 
@@ -175,6 +177,15 @@ def _with_viewer(query: Select[T], member: Member) -> Select[T]:
         .join(Viewer, Viewer.id == member.id)
         .where(_viewer_sees_thread())
     )
+
+
+async def one_visible(db: AsyncSession, query: Select[tuple[R]]) -> R:
+    """The single row a visibility-filtered query finds; none is NotVisible (404), exactly as for
+    something that does not exist."""
+    found = await db.scalar(query)
+    if found is None:
+        raise NotVisible
+    return found
 
 
 VIEWER_ID = bindparam("viewer_id", type_=Integer)
