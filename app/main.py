@@ -53,6 +53,7 @@ from app.web import error_page
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
+SHUTDOWN_GRACE_SECONDS = 60
 API_ROUTERS = (
     accounts_api.router,
     agencies_api.router,
@@ -194,9 +195,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.engine = engine
             app.state.sessionmaker = create_sessionmaker(engine)
         schedule = None
+        stop = asyncio.Event()
         if settings.digest_every_minutes:
             schedule = asyncio.create_task(
-                digest_schedule.run_forever(
+                digest_schedule.run_until(
+                    stop,
                     app.state.sessionmaker,
                     settings,
                     mailer_from_url(settings.mail_url),
@@ -205,9 +208,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         yield
         if schedule is not None:
-            schedule.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await schedule
+            stop.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(schedule, SHUTDOWN_GRACE_SECONDS)
         await app.state.postman.drain()
         if hasattr(app.state, "engine"):
             await app.state.engine.dispose()

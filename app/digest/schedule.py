@@ -7,6 +7,7 @@ Larger installs run `liaison digest send` from cron, a systemd timer or a Kubern
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,14 +20,21 @@ from app.mail.service import Mailer
 log = logging.getLogger(__name__)
 
 
-async def run_forever(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, mailer: Mailer, every_seconds: float
+async def run_until(
+    stop: asyncio.Event,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    mailer: Mailer,
+    every_seconds: float,
 ) -> None:
-    while True:
+    """Stops between two members when `stop` is set, never in the middle of one: cancelling a
+    task inside a database call can leave its connection waiting for ever."""
+    while not stop.is_set():
         try:
-            summary = await sending.send_due(sessionmaker, settings, mailer, utcnow())
+            summary = await sending.send_due(sessionmaker, settings, mailer, utcnow(), stop=stop)
             if summary.sent or summary.failed or summary.permanent:
                 log.info("digest run: %s", summary.line())
         except Exception:  # noqa: BLE001 - a failed run is logged; the next one tries again
             log.exception("digest run failed")
-        await asyncio.sleep(every_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_seconds)

@@ -9,6 +9,7 @@ received theirs is never sent it twice.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -166,12 +167,15 @@ async def send_due(
     now: datetime,
     planned: Plan | None = None,
     progress: Callable[[int], None] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> Summary:
     if planned is None:
         async with sessionmaker() as db:
             planned = await plan(db)
     summary = Summary(unsubscribed=planned.unsubscribed, inactive=planned.inactive)
     for member_id, frequency in planned.recipients:
+        if stop is not None and stop.is_set():
+            break
         period = period_key(frequency, now)
         async with _writing(sessionmaker) as db:
             owned = await claim(db, member_id, period, now)
