@@ -135,29 +135,36 @@ cli.add_typer(digest_cli, name="digest")
 
 
 @digest_cli.command("send")
-def digest_send() -> None:
+def digest_send(
+    processes: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Processes to compose in (default LIAISON_DIGEST_PROCESSES)"),
+    ] = None,
+) -> None:
     """Send every digest that is due. Run it hourly from cron, a systemd timer or a Kubernetes
     CronJob: running it twice, or on two machines at once, sends no digest twice."""
     from app.db import create_engine, create_sessionmaker, utcnow
+    from app.digest import processes as digest_processes
     from app.digest import sending
-    from app.mail.service import mailer_from_url
 
     settings = get_settings()
+    count = processes or settings.digest_processes
+    now = utcnow()
 
-    async def run() -> sending.Summary:
+    async def planned() -> sending.Plan:
         engine = create_engine(settings.database_url)
-        sessionmaker = create_sessionmaker(engine)
         try:
-            async with sessionmaker() as db:
-                planned = await sending.plan(db)
-            with typer.progressbar(length=len(planned.recipients), label="Digests") as bar:
-                return await sending.send_due(
-                    sessionmaker, settings, mailer_from_url(settings.mail_url), utcnow(), planned, bar.update
-                )
+            async with create_sessionmaker(engine)() as db:
+                return await sending.plan(db)
         finally:
             await engine.dispose()
 
-    summary = asyncio.run(run())
+    plan = asyncio.run(planned())
+    with typer.progressbar(length=len(plan.recipients), label="Digests") as bar:
+        if count > 1:
+            summary = digest_processes.send_in_processes(settings, now, plan, count, bar.update)
+        else:
+            summary = digest_processes.send_here(settings, now, plan, bar.update)
     typer.echo(summary.line())
     if summary.failed or summary.permanent:
         raise typer.Exit(code=1)

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     site_name: str = "Liaison"
 
     digest_every_minutes: int = Field(0, ge=0, le=24 * 60)
+    digest_concurrency: int = Field(4, ge=1, le=32)
+    digest_processes: int = Field(1, ge=1, le=64)
     article_pdf_max_bytes: int = Field(20 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
     session_idle_minutes: int = Field(60, ge=5, le=24 * 60)
     session_absolute_hours: int = Field(12, ge=1, le=24 * 30)

@@ -204,6 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     settings,
                     mailer_from_url(settings.mail_url),
                     settings.digest_every_minutes * 60,
+                    settings.digest_concurrency,
                 )
             )
         yield

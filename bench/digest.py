@@ -1,10 +1,11 @@
-"""Digest benchmark: seed a forum, then build and send every member's digest to a local SMTP sink.
+"""Digest benchmark: seed a forum, then run `liaison digest send` against a local SMTP sink.
 
     .venv/bin/python -m bench.digest                                   # SQLite and PostgreSQL, 10,000 members
     .venv/bin/python -m bench.digest --engines sqlite --members 1000   # quicker
 
-Reports members per second and the process's peak memory (the sink runs in a thread of the same
-process, so the figure is an upper bound for the sender).
+The sender is the real command in its own process(es) and the sink another process, as in
+production. Reports members per second and the peak memory of the sender: the resident set of the
+command and all its worker processes together, sampled every 50 ms.
 """
 
 from __future__ import annotations
@@ -12,49 +13,53 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
-
 from bench.run import PG_BENCH, ROOT, _env, _fresh_postgres
 from bench.seed import seed
 
 
-class CountingSink:
-    def __init__(self) -> None:
-        self.count = 0
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        self.count += 1
-        return "250 OK"
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
-async def _send(url: str, smtp_port: int) -> tuple[float, int, dict[str, int]]:
-    from app.config import get_settings
-    from app.db import create_engine, create_sessionmaker, utcnow
-    from app.digest import sending
-    from app.mail.service import SmtpMailer
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants, from /proc."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        pending.extend(int(child) for child in children)
+    return total / 1024
 
-    get_settings.cache_clear()
-    settings = get_settings()
-    engine = create_engine(url)
-    sessionmaker = create_sessionmaker(engine)
+
+def _send(env: dict[str, str], processes: int) -> tuple[float, float, str]:
     started = time.perf_counter()
-    summary = await sending.send_due(
-        sessionmaker, settings, SmtpMailer(f"smtp://127.0.0.1:{smtp_port}"), utcnow()
+    command = [sys.executable, "-m", "app.cli", "digest", "send", "--processes", str(processes)]
+    sender = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+    peak = 0.0
+    while sender.poll() is None:
+        peak = max(peak, _tree_rss_mb(sender.pid))
+        time.sleep(0.05)
     elapsed = time.perf_counter() - started
-    await engine.dispose()
-    counts = {"sent": summary.sent, "empty": summary.empty, "failed": summary.failed + summary.permanent}
-    return elapsed, summary.sent + summary.empty + summary.failed + summary.permanent, counts
+    output = sender.stdout.read() if sender.stdout else ""
+    return elapsed, peak, output.strip().splitlines()[-1] if output.strip() else ""
 
 
-def run_engine(engine: str, sizes: dict[str, int]) -> dict[str, object]:
+def run_engine(engine: str, sizes: dict[str, int], processes: int, concurrency: int) -> dict[str, object]:
     if engine == "sqlite":
         path = ROOT / "var" / "bench-digest.db"
         path.parent.mkdir(exist_ok=True)
@@ -64,32 +69,39 @@ def run_engine(engine: str, sizes: dict[str, int]) -> dict[str, object]:
     else:
         asyncio.run(_fresh_postgres())
         url = PG_BENCH
-    env = _env(url, 8765)
+    port = _free_port()
+    env = {
+        **_env(url, 8765),
+        "LIAISON_MAIL_URL": f"smtp://127.0.0.1:{port}",
+        "LIAISON_DIGEST_CONCURRENCY": str(concurrency),
+    }
     os.environ.update({k: v for k, v in env.items() if k.startswith("LIAISON_")})
     subprocess.run(
         [sys.executable, "-m", "app.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
     )
     seeded = asyncio.run(seed(url, **sizes))
     print(f"[{engine}] seeded {sizes['members']} members, {seeded['posts']} posts", flush=True)
-    sink = CountingSink()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "bench.sink", str(port)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    assert sink.stdout is not None
+    sink.stdout.readline()
     try:
-        elapsed, members, counts = asyncio.run(_send(url, port))
+        elapsed, peak_mb, summary = _send(env, processes)
     finally:
-        controller.stop()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        sink.terminate()
+        received = int(sink.stdout.read().strip() or 0)
+        sink.wait()
     result = {
         "engine": engine,
-        "members": members,
+        "members": sizes["members"],
         "seconds": round(elapsed, 1),
-        "members_per_s": round(members / elapsed, 1),
+        "members_per_s": round(sizes["members"] / elapsed, 1),
         "peak_mb": round(peak_mb),
-        "received": sink.count,
-        **counts,
+        "received": received,
+        "processes": processes,
+        "concurrency": concurrency,
+        "summary": summary,
     }
     print(f"[{engine}] {result}", flush=True)
     return result
@@ -103,10 +115,19 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--threads", type=int, default=20_000)
     parser.add_argument("--replies", type=int, default=200_000)
+    parser.add_argument("--history-days", type=int, default=730, help="days the posts are spread over")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
-    sizes = {"members": args.members, "categories": 20, "threads": args.threads, "replies": args.replies}
+    sizes = {
+        "members": args.members,
+        "categories": 20,
+        "threads": args.threads,
+        "replies": args.replies,
+        "history_days": args.history_days,
+    }
     for engine in args.engines.split(","):
-        run_engine(engine, sizes)
+        run_engine(engine, sizes, args.processes, args.concurrency)
 
 
 if __name__ == "__main__":

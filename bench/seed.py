@@ -64,13 +64,32 @@ def paragraph(rng: random.Random, length: int) -> str:
     return text[0].upper() + text[1:] + "."
 
 
+def _post_dates(rng: random.Random, now: datetime, opened: datetime | None, total: int) -> list[datetime]:
+    """Replies follow the opening post over the next weeks, never in the future."""
+    if opened is None:
+        return [now - timedelta(minutes=total - number) for number in range(1, total + 1)]
+    lasting = min((now - opened).total_seconds(), 60 * 86400.0)
+    later = sorted(opened + timedelta(seconds=lasting * rng.random() ** 2) for _ in range(total - 1))
+    return [opened, *later]
+
+
 def session_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def seed(
-    url: str, *, members: int, categories: int, threads: int, replies: int, seed_value: int = 7
+    url: str,
+    *,
+    members: int,
+    categories: int,
+    threads: int,
+    replies: int,
+    seed_value: int = 7,
+    history_days: int = 0,
 ) -> dict:
+    """`history_days` spreads threads and their replies over that many days, as in a forum that has
+    been running for a while (the digest reads one week of it); 0 puts every reply in the last hours,
+    which is what the thread-page benchmark reads."""
     rng = random.Random(seed_value)
     engine = create_engine(url)
     started = time.monotonic()
@@ -152,6 +171,9 @@ async def seed(
             ],
         )
 
+        started_at = sorted(
+            now - timedelta(days=history_days * rng.random()) for _ in range(threads if history_days else 0)
+        )
         thread_rows = []
         for i in range(threads):
             category_id, tier = category_rows[i % len(category_rows)]
@@ -174,7 +196,7 @@ async def seed(
                     "post_count": 1,
                     "last_number": 1,
                     "last_post_at": now - timedelta(minutes=threads - i),
-                    "created_at": now - timedelta(days=30),
+                    "created_at": started_at[i] if history_days else now - timedelta(days=30),
                 }
             )
         big_category = category_rows[0][0]
@@ -205,7 +227,10 @@ async def seed(
                 await conn.execute(insert(Post), batch)
                 batch.clear()
 
-        for tid, total in counts.items():
+        last_post: dict[int, datetime] = {}
+        for index, (tid, total) in enumerate(counts.items()):
+            dates = _post_dates(rng, now, started_at[index] if history_days else None, total)
+            last_post[tid] = dates[-1] if history_days else thread_rows[index]["last_post_at"]
             for number in range(1, total + 1):
                 k = rng.randrange(len(bodies))
                 batch.append(
@@ -216,7 +241,7 @@ async def seed(
                         "body_source": bodies[k],
                         "body_html": rendered[k],
                         "render_version": 1,
-                        "created_at": now - timedelta(minutes=total - number),
+                        "created_at": dates[number - 1],
                     }
                 )
                 if len(batch) >= 5000:
@@ -236,15 +261,17 @@ async def seed(
             )
         await flush()
         for tid, total in counts.items():
-            if total > 1:
+            if total > 1 or history_days:
                 batch.append({"id": tid, "post_count": total, "last_number": total})
         for start in range(0, len(batch), 5000):
             await conn.execute(
                 update(Thread)
                 .where(Thread.id == bindparam("tid"))
-                .values(post_count=bindparam("pc"), last_number=bindparam("ln")),
+                .values(
+                    post_count=bindparam("pc"), last_number=bindparam("ln"), last_post_at=bindparam("lp")
+                ),
                 [
-                    {"tid": r["id"], "pc": r["post_count"], "ln": r["last_number"]}
+                    {"tid": r["id"], "pc": r["post_count"], "ln": r["last_number"], "lp": last_post[r["id"]]}
                     for r in batch[start : start + 5000]
                 ],
             )
@@ -290,6 +317,7 @@ def main() -> None:
     parser.add_argument("--categories", type=int, default=20)
     parser.add_argument("--threads", type=int, default=20_000)
     parser.add_argument("--replies", type=int, default=200_000)
+    parser.add_argument("--history-days", type=int, default=0)
     args = parser.parse_args()
     print(
         asyncio.run(
@@ -299,6 +327,7 @@ def main() -> None:
                 categories=args.categories,
                 threads=args.threads,
                 replies=args.replies,
+                history_days=args.history_days,
             )
         )
     )

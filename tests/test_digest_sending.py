@@ -108,7 +108,11 @@ async def test_the_optional_in_process_schedule_sends_due_digests(sessionmaker, 
     smtp.clear()
     _, readers, *_ = await _world(db)
     settings = get_settings().model_copy(
-        update={"digest_every_minutes": 60, "mail_url": f"smtp://127.0.0.1:{smtp.port}"}
+        update={
+            "digest_every_minutes": 60,
+            "digest_concurrency": 1,
+            "mail_url": f"smtp://127.0.0.1:{smtp.port}",
+        }
     )
     app = create_app(settings)
     app.state.sessionmaker = sessionmaker
@@ -118,19 +122,17 @@ async def test_the_optional_in_process_schedule_sends_due_digests(sessionmaker, 
     assert len(smtp.messages) == 3
 
 
-async def test_two_runs_racing_send_each_digest_once(engine, smtp, tmp_path):
-    """Two senders with their own connection pools, at the same time, on a database of their own
-    (committed data, as in production): every member still gets exactly one digest."""
-    import asyncio
+async def _own_database(engine, tmp_path) -> str:
+    """A migrated database of the test's own, whose data is committed as in production."""
     import os
 
     from sqlalchemy import text
 
-    from app.db import create_engine, create_sessionmaker
+    from app.db import create_engine
     from tests.conftest import _migrate
 
     if engine.dialect.name == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'race.db'}"
+        url = f"sqlite+aiosqlite:///{tmp_path / 'own.db'}"
     else:
         admin = create_engine(os.environ["LIAISON_TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT")
         async with admin.connect() as conn:
@@ -139,19 +141,43 @@ async def test_two_runs_racing_send_each_digest_once(engine, smtp, tmp_path):
         await admin.dispose()
         url = os.environ["LIAISON_TEST_DATABASE_URL"].rsplit("/", 1)[0] + "/liaison_race"
     await _migrate(url)
-    engines = [create_engine(url), create_engine(url)]
+    return url
+
+
+async def _readers_of_one_thread(url: str, count: int) -> list:
+    from app.db import create_engine, create_sessionmaker
+
+    seed_engine = create_engine(url)
     try:
-        seed = create_sessionmaker(engines[0])
-        async with seed() as db:
+        async with create_sessionmaker(seed_engine)() as db:
             author = await make_member(db)
-            readers = [await make_member(db) for _ in range(12)]
+            readers = [await make_member(db) for _ in range(count)]
             await make_thread(db, author, await make_category(db), title="Racing news")
             await db.commit()
+            return readers
+    finally:
+        await seed_engine.dispose()
+
+
+async def test_two_runs_racing_send_each_digest_once(engine, smtp, tmp_path):
+    """Two senders with their own connection pools and three workers each, at the same time, on
+    a database of their own: every member still gets exactly one digest."""
+    import asyncio
+
+    from app.db import create_engine, create_sessionmaker
+
+    url = await _own_database(engine, tmp_path)
+    readers = await _readers_of_one_thread(url, 12)
+    engines = [create_engine(url), create_engine(url)]
+    try:
         smtp.clear()
         mailer = SmtpMailer(f"smtp://127.0.0.1:{smtp.port}")
         now = utcnow() + timedelta(minutes=1)
         first, second = await asyncio.gather(
-            *(sending.send_due(create_sessionmaker(e), get_settings(), mailer, now) for e in engines)
+            *(
+                sending.send_due(create_sessionmaker(e), get_settings(), mailer, now, concurrency=3)
+                for e in engines
+            )
         )
         assert first.sent + second.sent == len(readers)
         assert first.not_due + second.not_due == len(readers) + 1
@@ -159,3 +185,37 @@ async def test_two_runs_racing_send_each_digest_once(engine, smtp, tmp_path):
     finally:
         for e in engines:
             await e.dispose()
+
+
+async def test_the_command_sends_over_several_processes_once_each(engine, smtp, tmp_path):
+    """`liaison digest send --processes 2`, run as an operator would, twice."""
+    import asyncio
+    import os
+    import sys
+
+    url = await _own_database(engine, tmp_path)
+    readers = await _readers_of_one_thread(url, 5)
+    smtp.clear()
+    env = {
+        **os.environ,
+        "LIAISON_DATABASE_URL": url,
+        "LIAISON_MAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
+        "LIAISON_SECRET_KEY": "test-" + "s" * 40,
+        "LIAISON_DEMO": "false",
+    }
+
+    async def send() -> str:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "app.cli", "digest", "send", "--processes", "2",
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output, _ = await process.communicate()
+        assert process.returncode == 0, output.decode()
+        return output.decode()
+
+    assert "sent 5; skipped 1 empty" in await send()
+    assert sorted(m["X-Envelope-To"] for m in smtp.messages) == sorted(r.email for r in readers)
+    assert (
+        "sent 0; skipped 0 empty, 0 unsubscribed, 0 suspended or not approved, 6 already done" in await send()
+    )
+    assert len(smtp.messages) == len(readers)

@@ -26,12 +26,15 @@ async def run_until(
     settings: Settings,
     mailer: Mailer,
     every_seconds: float,
+    concurrency: int = 1,
 ) -> None:
     """Stops between two members when `stop` is set, never in the middle of one: cancelling a
     task inside a database call can leave its connection waiting for ever."""
     while not stop.is_set():
         try:
-            summary = await sending.send_due(sessionmaker, settings, mailer, utcnow(), stop=stop)
+            summary = await sending.send_due(
+                sessionmaker, settings, mailer, utcnow(), stop=stop, concurrency=concurrency
+            )
             if summary.sent or summary.failed or summary.permanent:
                 log.info("digest run: %s", summary.line())
         except Exception:  # noqa: BLE001 - a failed run is logged; the next one tries again

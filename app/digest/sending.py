@@ -14,15 +14,16 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
 
 import aiosmtplib
-from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.models import Member, Status
 from app.config import Settings
-from app.db import begin_for_writing
+from app.db import begin_for_writing, upsert
 from app.digest import message, service
 from app.digest.models import DeliveryStatus, DigestDelivery, DigestFrequency, DigestSetting
 from app.mail.service import Mailer
@@ -51,9 +52,16 @@ class Summary:
         )
 
 
+@dataclass(frozen=True)
+class Recipient:
+    member_id: int
+    frequency: DigestFrequency
+    last_sent_at: datetime | None
+
+
 @dataclass
 class Plan:
-    recipients: list[tuple[int, DigestFrequency]]
+    recipients: list[Recipient]
     unsubscribed: int
     inactive: int
 
@@ -91,48 +99,73 @@ async def plan(db: AsyncSession) -> Plan:
         or 0
     )
     rows = await db.execute(
-        select(Member.id, DigestSetting.frequency)
+        select(Member.id, DigestSetting.frequency, DigestSetting.last_sent_at)
         .outerjoin(DigestSetting, DigestSetting.member_id == Member.id)
         .where(Member.status == Status.APPROVED, Member.suspended_at.is_(None))
         .where(or_(DigestSetting.frequency.is_(None), DigestSetting.frequency != DigestFrequency.NEVER))
         .order_by(Member.id)
     )
-    recipients = [(member_id, frequency or DigestFrequency.WEEKLY) for member_id, frequency in rows]
+    recipients = [
+        Recipient(member_id, frequency or DigestFrequency.WEEKLY, last_sent_at)
+        for member_id, frequency, last_sent_at in rows
+    ]
     return Plan(recipients, unsubscribed, members - len(recipients) - unsubscribed)
 
 
-async def claim(db: AsyncSession, member_id: int, period: str, now: datetime) -> bool:
-    """True if this run now owns the member's digest for the period. Committed by the caller
-    before anything is sent."""
-    try:
-        async with db.begin_nested():
-            await db.execute(
-                insert(DigestDelivery).values(
-                    member_id=member_id,
-                    period=period,
-                    status=DeliveryStatus.CLAIMED,
-                    attempts=1,
-                    claimed_at=now,
+def _insert(db: AsyncSession, table: Any) -> Any:
+    return upsert(db.get_bind().dialect.name, table)
+
+
+async def claim_many(db: AsyncSession, member_ids: list[int], period: str, now: datetime) -> dict[int, int]:
+    """The members whose digest for the period this run now owns, with the attempt each claim is:
+    a new row, or a failed delivery whose retry is due, or a claim left behind by a run that
+    stopped. Committed by the caller before anything is sent; a concurrent run's insert of the
+    same (member, period) waits for this one and then finds the row taken."""
+    if not member_ids:
+        return {}
+    fresh = await db.execute(
+        _insert(db, DigestDelivery)
+        .values(
+            [
+                {
+                    "member_id": member_id,
+                    "period": period,
+                    "status": DeliveryStatus.CLAIMED,
+                    "attempts": 1,
+                    "claimed_at": now,
+                }
+                for member_id in member_ids
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["member_id", "period"])
+        .returning(DigestDelivery.member_id, DigestDelivery.attempts)
+    )
+    owned = {member_id: attempts for member_id, attempts in fresh}
+    rest = [member_id for member_id in member_ids if member_id not in owned]
+    if rest:
+        retried = await db.execute(
+            update(DigestDelivery)
+            .where(DigestDelivery.member_id.in_(rest), DigestDelivery.period == period)
+            .where(
+                or_(
+                    and_(
+                        DigestDelivery.status == DeliveryStatus.FAILED, DigestDelivery.next_attempt_at <= now
+                    ),
+                    and_(
+                        DigestDelivery.status == DeliveryStatus.CLAIMED,
+                        DigestDelivery.claimed_at <= now - STALE_CLAIM,
+                    ),
                 )
             )
-        return True
-    except IntegrityError:
-        pass
-    retry = await db.execute(
-        update(DigestDelivery)
-        .where(DigestDelivery.member_id == member_id, DigestDelivery.period == period)
-        .where(
-            or_(
-                and_(DigestDelivery.status == DeliveryStatus.FAILED, DigestDelivery.next_attempt_at <= now),
-                and_(
-                    DigestDelivery.status == DeliveryStatus.CLAIMED,
-                    DigestDelivery.claimed_at <= now - STALE_CLAIM,
-                ),
-            )
+            .values(status=DeliveryStatus.CLAIMED, attempts=DigestDelivery.attempts + 1, claimed_at=now)
+            .returning(DigestDelivery.member_id, DigestDelivery.attempts)
         )
-        .values(status=DeliveryStatus.CLAIMED, attempts=DigestDelivery.attempts + 1, claimed_at=now)
-    )
-    return retry.rowcount == 1
+        owned.update({member_id: attempts for member_id, attempts in retried})
+    return owned
+
+
+async def claim(db: AsyncSession, member_id: int, period: str, now: datetime) -> bool:
+    return member_id in await claim_many(db, [member_id], period, now)
 
 
 async def _finish(
@@ -141,23 +174,34 @@ async def _finish(
     period: str,
     status: DeliveryStatus,
     now: datetime,
+    attempts: int,
     error: str | None = None,
 ) -> None:
-    row = await db.scalar(
-        select(DigestDelivery).where(DigestDelivery.member_id == member_id, DigestDelivery.period == period)
+    await db.execute(
+        update(DigestDelivery)
+        .where(DigestDelivery.member_id == member_id, DigestDelivery.period == period)
+        .values(
+            status=status,
+            last_error=error,
+            sent_at=now if status is DeliveryStatus.SENT else None,
+            next_attempt_at=now + backoff(attempts) if status is DeliveryStatus.FAILED else None,
+        )
     )
-    assert row is not None
-    row.status = status
-    row.last_error = error
-    row.sent_at = now if status is DeliveryStatus.SENT else None
-    row.next_attempt_at = now + backoff(row.attempts) if status is DeliveryStatus.FAILED else None
-    await db.flush()
+    if status is DeliveryStatus.SENT:
+        await db.execute(
+            _insert(db, DigestSetting)
+            .values(member_id=member_id, frequency=DigestFrequency.WEEKLY, last_sent_at=now)
+            .on_conflict_do_update(index_elements=["member_id"], set_={"last_sent_at": now})
+        )
 
 
 def _is_permanent(exc: Exception) -> bool:
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         return all(getattr(r, "code", 0) >= 500 for r in exc.recipients)
     return isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code >= 500
+
+
+CHUNK = 20
 
 
 async def send_due(
@@ -168,66 +212,96 @@ async def send_due(
     planned: Plan | None = None,
     progress: Callable[[int], None] | None = None,
     stop: asyncio.Event | None = None,
+    concurrency: int = 1,
 ) -> Summary:
+    """Members are claimed a few at a time, each claim committed before their mail goes out; their
+    digests are composed in one read transaction that ends before any mail is sent, and each
+    delivery is recorded as soon as it is known. `concurrency` workers run at once, each with
+    its own database sessions and SMTP connection, so that one composes while another waits on
+    the mail server. Leave it at 1 when the session maker shares one connection."""
     if planned is None:
         async with sessionmaker() as db:
             planned = await plan(db)
     summary = Summary(unsubscribed=planned.unsubscribed, inactive=planned.inactive)
-    for member_id, frequency in planned.recipients:
-        if stop is not None and stop.is_set():
-            break
-        period = period_key(frequency, now)
-        async with _writing(sessionmaker) as db:
-            owned = await claim(db, member_id, period, now)
-        if not owned:
-            summary.not_due += 1
-        else:
-            await _deliver(sessionmaker, settings, mailer, member_id, period, now, summary)
-        if progress is not None:
-            progress(1)
+    run = service.Run(now)
+    chunks = iter([planned.recipients[i : i + CHUNK] for i in range(0, len(planned.recipients), CHUNK)])
+
+    async def work() -> None:
+        async with mailer.session() as connection:
+            for chunk in chunks:
+                if stop is not None and stop.is_set():
+                    return
+                await _chunk(sessionmaker, settings, connection, chunk, run, summary)
+                if progress is not None:
+                    progress(len(chunk))
+
+    await asyncio.gather(*(work() for _ in range(max(1, concurrency))))
     return summary
+
+
+async def _chunk(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    mailer: Mailer,
+    chunk: list[Recipient],
+    run: service.Run,
+    summary: Summary,
+) -> None:
+    now = run.now
+    periods = {r.member_id: period_key(r.frequency, now) for r in chunk}
+    owned: dict[int, int] = {}
+    async with _writing(sessionmaker) as db:
+        for period in sorted(set(periods.values())):
+            ids = [member_id for member_id, p in periods.items() if p == period]
+            owned |= await claim_many(db, ids, period, now)
+    summary.not_due += len(chunk) - len(owned)
+    if not owned:
+        return
+    built: list[tuple[int, EmailMessage | None]] = []
+    async with sessionmaker() as db:
+        members = {m.id: m for m in await db.scalars(select(Member).where(Member.id.in_(list(owned))))}
+        for recipient in chunk:
+            member = members.get(recipient.member_id)
+            if member is None:
+                continue
+            since = service.window(recipient.frequency, recipient.last_sent_at, now)
+            digest = await service.compose(db, member, now, since=since, run=run)
+            built.append((member.id, None if digest.is_empty else message.build(settings, digest)))
+    for member_id, email in built:
+        period, attempts = periods[member_id], owned[member_id]
+        await _deliver(sessionmaker, mailer, member_id, period, attempts, email, now, summary)
 
 
 async def _deliver(
     sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
     mailer: Mailer,
     member_id: int,
     period: str,
+    attempts: int,
+    email: EmailMessage | None,
     now: datetime,
     summary: Summary,
 ) -> None:
-    async with sessionmaker() as db:
-        member = await db.get(Member, member_id)
-        assert member is not None
-        digest = await service.compose(db, member, now)
-        email = None if digest.is_empty else message.build(settings, digest)
+    status, error = DeliveryStatus.SENT, None
     if email is None:
-        async with _writing(sessionmaker) as db:
-            await _finish(db, member_id, period, DeliveryStatus.EMPTY, now)
-        summary.empty += 1
-        return
-    try:
-        await mailer.send(email)
-    except Exception as exc:  # noqa: BLE001 - every failure is recorded, none may stop the run
-        permanent = _is_permanent(exc)
-        async with _writing(sessionmaker) as db:
-            status = DeliveryStatus.PERMANENT if permanent else DeliveryStatus.FAILED
-            await _finish(db, member_id, period, status, now, f"{type(exc).__name__}: {exc}"[:500])
-        if permanent:
-            summary.permanent += 1
-        else:
-            summary.failed += 1
-        summary.errors.append(f"member {member_id}: {type(exc).__name__}")
-        return
+        status = DeliveryStatus.EMPTY
+    else:
+        try:
+            await mailer.send(email)
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded, none may stop the run
+            status = DeliveryStatus.PERMANENT if _is_permanent(exc) else DeliveryStatus.FAILED
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            summary.errors.append(f"member {member_id}: {type(exc).__name__}")
     async with _writing(sessionmaker) as db:
-        await _finish(db, member_id, period, DeliveryStatus.SENT, now)
-        setting = await db.get(DigestSetting, member_id)
-        if setting is None:
-            db.add(DigestSetting(member_id=member_id, frequency=DigestFrequency.WEEKLY, last_sent_at=now))
-        else:
-            setting.last_sent_at = now
-    summary.sent += 1
+        await _finish(db, member_id, period, status, now, attempts, error)
+    if status is DeliveryStatus.SENT:
+        summary.sent += 1
+    elif status is DeliveryStatus.EMPTY:
+        summary.empty += 1
+    elif status is DeliveryStatus.PERMANENT:
+        summary.permanent += 1
+    else:
+        summary.failed += 1
 
 
 async def failures(db: AsyncSession, limit: int = 200) -> list[tuple[DigestDelivery, Member]]:

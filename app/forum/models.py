@@ -162,6 +162,7 @@ class Post(Base):
     __table_args__ = (
         UniqueConstraint("thread_id", "number"),
         Index("ix_posts_author_created", "author_id", "created_at"),
+        Index("ix_posts_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -24,6 +27,10 @@ OUTBOX_KEY = "liaison.outbox"
 class Mailer(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
 
+    def session(self) -> AbstractAsyncContextManager[Mailer]:
+        """A mailer for many messages in a row (the digest run)."""
+        ...
+
 
 class FolderMailer:
     """Development default: every message becomes an .eml file to open with any mail client."""
@@ -35,6 +42,10 @@ class FolderMailer:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
         (self.folder / name).write_bytes(bytes(message))
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[Mailer]:
+        yield self
 
 
 class SmtpMailer:
@@ -58,6 +69,44 @@ class SmtpMailer:
 
     async def send(self, message: EmailMessage) -> None:
         await aiosmtplib.send(message, **self.options)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[Mailer]:
+        connection = SmtpConnection(self.options)
+        try:
+            yield connection
+        finally:
+            await connection.close()
+
+
+class SmtpConnection:
+    """One SMTP connection reused message after message, opened on first use. After any failure it
+    is dropped and the next message opens a fresh one, so a refusal never poisons the ones after."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        self.client: aiosmtplib.SMTP | None = None
+
+    async def send(self, message: EmailMessage) -> None:
+        if self.client is None:
+            client = aiosmtplib.SMTP(**self.options)
+            await client.connect()
+            self.client = client
+        try:
+            await self.client.send_message(message)
+        except Exception:
+            await self.close()
+            raise
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[Mailer]:
+        yield self
+
+    async def close(self) -> None:
+        client, self.client = self.client, None
+        if client is not None and client.is_connected:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await client.quit()
 
 
 def mailer_from_url(url: str) -> Mailer:

@@ -8,8 +8,9 @@ use the same rules, and nothing is decided twice. Default deny: no viewer, no ro
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -21,9 +22,11 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    null,
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, contains_eager
@@ -289,6 +292,76 @@ def visible_thread_totals(
         params["category_id"] = category_id
     one = category_id is not None
     return [(_grouped_totals(one), params), (_red_totals(one), params)]
+
+
+class ThreadKind(NamedTuple):
+    """What a thread's visibility depends on, TLP:RED participants aside."""
+
+    category_id: int
+    tier: Tier | None
+    tlp: TLP
+    owner_agency_id: int | None
+
+
+@lru_cache(maxsize=64)
+def _kinds_visible(count: int) -> Select[tuple[int, Any, Any, Any]]:
+    """The kinds are rows of parameters, so the rules run over a few dozen rows rather than over
+    every active thread; a statement is built once per number of kinds."""
+    rows = [
+        select(
+            bindparam(f"kind_category_{i}", type_=Thread.category_id.type).label("category_id"),
+            bindparam(f"kind_tier_{i}", type_=Thread.tier.type).label("tier"),
+            bindparam(f"kind_tlp_{i}", type_=Thread.tlp.type).label("tlp"),
+            bindparam(f"kind_owner_{i}", type_=Thread.owner_agency_id.type).label("owner_agency_id"),
+            null().label("hidden_at"),
+            null().label("deleted_at"),
+            literal(0, Integer).label("id"),
+        )
+        for i in range(count)
+    ]
+    kinds = union_all(*rows).subquery("thread_kinds")
+    k = kinds.c
+    return (
+        select(k.category_id, k.tier, k.tlp, k.owner_agency_id)
+        .join_from(kinds, Category, Category.id == k.category_id)
+        .join(Viewer, Viewer.id == VIEWER_ID)
+        .where(k.tlp != TLP.RED, thread_visible_to(k, Category, Viewer))  # type: ignore[arg-type]
+    )
+
+
+@lru_cache(maxsize=1)
+def _red_among() -> Select[tuple[int]]:
+    return (
+        visible_threads_template()
+        .with_only_columns(Thread.id)
+        .where(Thread.tlp == TLP.RED, Thread.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+async def visible_thread_kinds(
+    db: AsyncSession, member: Member | None, kinds: Collection[ThreadKind], red_ids: Collection[int]
+) -> tuple[set[ThreadKind], set[int]]:
+    """For the digest, which goes through every member in one run: which kinds of live (neither
+    hidden nor deleted) thread the member may see, and which of the given TLP:RED threads they are
+    named on. As for the category totals, the rules are those of `thread_visible_to`, applied once
+    per kind instead of once per thread; a kind never covers TLP:RED, whose threads each have their
+    own participants."""
+    if not can_see_content(member):
+        return set(), set()
+    params: dict[str, Any] = viewer_params(member)
+    visible: set[ThreadKind] = set()
+    listed = sorted({kind for kind in kinds if kind.tlp is not TLP.RED}, key=repr)
+    if listed:
+        for i, kind in enumerate(listed):
+            params |= {
+                f"kind_category_{i}": kind.category_id,
+                f"kind_tier_{i}": kind.tier,
+                f"kind_tlp_{i}": kind.tlp,
+                f"kind_owner_{i}": kind.owner_agency_id,
+            }
+        visible = {ThreadKind(*row) for row in await db.execute(_kinds_visible(len(listed)), params)}
+    red = set(await db.scalars(_red_among(), {**params, "ids": list(red_ids)})) if red_ids else set()
+    return visible, red
 
 
 def join_visible_threads(query: Select[T], thread_id: ColumnElement[int], member: Member | None) -> Select[T]:
