@@ -132,6 +132,40 @@ forum_cli = typer.Typer(help="Forum maintenance.")
 cli.add_typer(forum_cli, name="forum")
 digest_cli = typer.Typer(help="The digest e-mail.")
 cli.add_typer(digest_cli, name="digest")
+search_cli = typer.Typer(help="The search index.")
+cli.add_typer(search_cli, name="search")
+
+
+@search_cli.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from every post, article and comment (after restoring a backup,
+    or loading data with something other than Liaison)."""
+    from sqlalchemy import func, select
+
+    from app.articles.models import Article, Comment
+    from app.db import create_engine, create_sessionmaker
+    from app.forum.models import Post
+    from app.search import indexing
+
+    settings = get_settings()
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_sessionmaker(engine)() as db:
+                total = 0
+                for model in (Post, Article, Comment):
+                    total += (
+                        await db.scalar(select(func.count(model.id)).where(model.deleted_at.is_(None))) or 0
+                    )
+                with typer.progressbar(length=total, label="Indexing") as bar:
+                    written = await indexing.rebuild(db, bar.update)
+                await db.commit()
+                return written
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"indexed {asyncio.run(run())} documents")
 
 
 @digest_cli.command("send")

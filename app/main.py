@@ -43,6 +43,8 @@ from app.mail.service import Postman, mailer_from_url
 from app.notifications import api as notifications_api
 from app.notifications import pages as notifications_pages
 from app.policy import Forbidden, NotVisible
+from app.search import api as search_api
+from app.search import pages as search_pages
 from app.security.csrf import CsrfCookieMiddleware
 from app.security.headers import SecurityHeadersMiddleware
 from app.security.ratelimit import RateLimited, RateLimiter
@@ -62,6 +64,7 @@ API_ROUTERS = (
     forum_api.router,
     notifications_api.router,
     articles_api.router,
+    search_api.router,
 )
 PAGE_ROUTERS = (
     forum_pages.router,
@@ -72,6 +75,7 @@ PAGE_ROUTERS = (
     articles_pages.router,
     articles_review_pages.router,
     digest_pages.router,
+    search_pages.router,
     digest_pages.public_router,
     accounts_settings_pages.router,
     accounts_pages.router,

@@ -25,6 +25,7 @@ from app.forum.models import (
 )
 from app.groups.models import GroupMembership, MemberGroup
 from app.notifications.models import Notification
+from app.search.models import SearchDocument
 
 __all__ = [
     "DigestDelivery",
@@ -51,6 +52,7 @@ __all__ = [
     "Post",
     "PostRevision",
     "ReadMark",
+    "SearchDocument",
     "Subscription",
     "Thread",
     "ThreadParticipant",

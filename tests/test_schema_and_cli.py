@@ -14,13 +14,15 @@ from pydantic import ValidationError
 
 from app.config import Settings
 from app.models import Base
+from app.search.models import include_name
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 async def test_models_and_migrations_agree(connection):
     def diff(sync_connection):
-        context = MigrationContext.configure(sync_connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": include_name}
+        context = MigrationContext.configure(sync_connection, opts=opts)
         return compare_metadata(context, Base.metadata)
 
     assert await connection.run_sync(diff) == []

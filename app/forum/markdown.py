@@ -223,8 +223,12 @@ def quote(author_username: str, source: str) -> str:
     return f"> @{author_username} wrote:\n{quoted}\n\n"
 
 
-def excerpt(source: str, length: int = 200) -> str:
-    """Plain text for previews and e-mail: no markup survives."""
+def plain_text(source: str) -> str:
+    """The words of a Markdown text with no markup left: for previews, e-mail and the search index."""
     text = html.unescape(nh3.clean(_parser().render(source), tags=set()))
-    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def excerpt(source: str, length: int = 200) -> str:
+    text = plain_text(source)
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
