@@ -16,9 +16,11 @@ from sqlalchemy import select
 from app.config import get_settings
 from app.db import utcnow
 from app.digest import sending
+from app.forum.models import TLP, Thread
 from app.mail.service import SmtpMailer
 from app.main import route_table
 from app.notifications.models import Notification
+from app.policy import ThreadKind, visible_thread_kinds, visible_threads
 from tests.support import world as world_module
 from tests.support.forum import deliver_mail
 from tests.support.web import api_token, csrf_token, sign_in
@@ -99,6 +101,8 @@ async def test_nothing_reaches_anyone_not_allowed(account, app, client, db, smtp
     bearer = await api_token(client, member.email)
     values = _values(world, notification_ids)
     await _check_counts(client, world, account, bearer)
+    await _check_search(client, world, account, bearer, forbidden)
+    await _check_thread_kinds(db, member)
     seen: set[str] = set()
     routes = list(route_table())
     reads = [(p, r) for p, r in routes if r.methods & SAFE]
@@ -169,3 +173,60 @@ async def _check_counts(client, world, account, bearer) -> None:
         if world.expected_visible(account, s) and account != ("admin" if s.hidden else "official_a")
     )
     assert notifications["unread"] == expected_mentions, (account, notifications["unread"], expected_mentions)
+
+
+async def _check_search(client, world, account, bearer, forbidden) -> None:
+    """Every canary, and pieces of it, searched for through the API, the page and the suggestions:
+    only what the account may see comes back, and the counts are of that alone."""
+    member = world.accounts[account]
+    if not member.is_active:
+        assert (await client.get("/api/v1/search", params={"q": "thread"}, headers=bearer)).status_code == 403
+        return
+    live = [
+        s for s in world_module.SPECS if world.expected_visible(account, s) and not (s.hidden or s.deleted)
+    ]
+    found = (await client.get("/api/v1/search", params={"q": "thread"}, headers=bearer)).json()
+    assert (found["found"], found["exhaustive"]) == (len(live), True), (account, found["summary"])
+    titles = {r["title"] for r in found["results"]}
+    assert titles == {f"Thread {world.canaries[s.key][0]}" for s in live}, account
+    articles = (
+        await client.get("/api/v1/search", params={"q": "abstract", "kind": "article"}, headers=bearer)
+    ).json()
+    unpublished = {world_module.DRAFT.key, world_module.SUBMITTED.key}
+    readable = [
+        k
+        for k in world.articles
+        if k.startswith("art-") and k not in unpublished and world.article_visible(account, k)
+    ]
+    got = {k for k in readable if any(world.canaries[k][0] in r["title"] for r in articles["results"])}
+    assert articles["found"] == len(readable), (account, sorted(set(readable) - got))
+    for canary in sorted(world.all_canaries()):
+        for q in (canary, canary.lower(), f'"{canary[:-2]}"', f"thread -{canary}"):
+            response = await client.get("/api/v1/search", params={"q": q}, headers=bearer)
+            assert response.status_code in (200, 422), (q, response.status_code)
+            _assert_clean(response.text, forbidden, f"API search {q!r} as {account}")
+    for q in ("thread", "opening", "reply", "comment", "article", "canaries borders", '"of this study"'):
+        page = await client.get("/search", params={"q": q}, headers={"HX-Request": "true"})
+        _assert_clean(page.text, forbidden, f"search page {q!r} as {account}")
+    for prefix in ("thread canary", "thread canary0", "thread canary1", "article artcanary", "art", "th"):
+        typed = await client.get("/search/suggest", params={"q": prefix}, headers={"HX-Request": "true"})
+        _assert_clean(typed.text, forbidden, f"suggestions for {prefix!r} as {account}")
+        listed = await client.get("/api/v1/search/suggest", params={"q": prefix}, headers=bearer)
+        _assert_clean(listed.text, forbidden, f"API suggestions for {prefix!r} as {account}")
+
+
+async def _check_thread_kinds(db, member) -> None:
+    """The digest's per-kind visibility admits exactly the live threads `visible_threads` does."""
+    live = list(
+        await db.scalars(select(Thread).where(Thread.hidden_at.is_(None), Thread.deleted_at.is_(None)))
+    )
+    kind = {t.id: ThreadKind(t.category_id, t.tier, t.tlp, t.owner_agency_id) for t in live}
+    red = [t.id for t in live if t.tlp is TLP.RED]
+    kinds, named = await visible_thread_kinds(db, member, set(kind.values()), red)
+    admitted = {t.id for t in live if (t.tlp is not TLP.RED and kind[t.id] in kinds) or t.id in named}
+    expected = set(
+        await db.scalars(
+            visible_threads(member).with_only_columns(Thread.id).where(Thread.hidden_at.is_(None))
+        )
+    )
+    assert admitted == expected
