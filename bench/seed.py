@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import html
 import random
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
@@ -86,10 +88,12 @@ async def seed(
     replies: int,
     seed_value: int = 7,
     history_days: int = 0,
+    writer: Callable[[random.Random, int], str] | None = None,
 ) -> dict:
     """`history_days` spreads threads and their replies over that many days, as in a forum that has
     been running for a while (the digest reads one week of it); 0 puts every reply in the last hours,
-    which is what the thread-page benchmark reads."""
+    which is what the thread-page benchmark reads. `writer(rng, words)` gives every post and title
+    its own text (the search benchmark); without it posts share a few paragraphs."""
     rng = random.Random(seed_value)
     engine = create_engine(url)
     started = time.monotonic()
@@ -186,7 +190,9 @@ async def seed(
                 {
                     "category_id": category_id,
                     "author_id": member_ids[i % len(member_ids)],
-                    "title": paragraph(rng, 50)[:120],
+                    "title": writer(rng, rng.randint(4, 9)).capitalize()[:120]
+                    if writer
+                    else paragraph(rng, 50)[:120],
                     "tier": None,
                     "tlp": tlp,
                     "owner_agency_id": None,
@@ -233,13 +239,14 @@ async def seed(
             last_post[tid] = dates[-1] if history_days else thread_rows[index]["last_post_at"]
             for number in range(1, total + 1):
                 k = rng.randrange(len(bodies))
+                source = writer(rng, rng.randint(25, 140)).capitalize() + "." if writer else bodies[k]
                 batch.append(
                     {
                         "thread_id": tid,
                         "number": number,
                         "author_id": member_ids[rng.randrange(members)],
-                        "body_source": bodies[k],
-                        "body_html": rendered[k],
+                        "body_source": source,
+                        "body_html": f"<p>{html.escape(source)}</p>" if writer else rendered[k],
                         "render_version": 1,
                         "created_at": dates[number - 1],
                     }

@@ -19,8 +19,8 @@ from app.accounts.models import Member
 from app.articles.models import Article, ArticleStatus, Comment
 from app.forum.models import TLP, Category, Post, Thread
 from app.policy import join_visible_articles, join_visible_threads
-from app.search import snippets
-from app.search.engines import DocumentFilter, engine_for
+from app.search import engines, snippets
+from app.search.engines import DocumentFilter
 from app.search.models import DocumentKind, SearchDocument
 from app.search.query import ParsedQuery, parse, prefix_of
 from app.search.schemas import SearchIn
@@ -188,20 +188,28 @@ async def search(db: AsyncSession, member: Member, text: str, filters: Filters, 
     where = await _document_filter(db, filters, ())
     if where.author_ids == ():
         return result
-    engine = engine_for(db)
+    engine = engines.engine_for(db)
     wanted = page * PER_PAGE + 1
     visible: list[Result] = []
-    offset = 0
+    before_id: int | None = None
+    examined = 0
     while len(visible) < wanted:
-        if offset >= MOST_EXAMINED:
-            result.exhausted = False
+        window = await engine.match(db, query, where, before_id)
+        if not window:
             break
-        ids = await engine.match(db, query, where, BATCH, offset)
-        offset += len(ids)
-        if ids:
-            visible += await _visible(db, member, ids, filters, query.highlights)
-        if len(ids) < BATCH:
-            break
+        before_id = min(window)
+        for start in range(0, len(window), BATCH):
+            if len(visible) >= wanted or examined >= MOST_EXAMINED:
+                result.exhausted = False
+                break
+            batch = window[start : start + BATCH]
+            examined += len(batch)
+            visible += await _visible(db, member, batch, filters, query.highlights)
+        else:
+            if len(window) < engines.WINDOW:
+                break
+            continue
+        break
     else:
         result.exhausted = False
     result.found = len(visible)
@@ -217,7 +225,7 @@ async def suggest(db: AsyncSession, member: Member, text: str) -> list[Result]:
         return []
     words, typing = typed
     where = DocumentFilter(kinds=(DocumentKind.THREAD, DocumentKind.ARTICLE))
-    ids = await engine_for(db).prefix(db, words, typing, where, BATCH)
+    ids = (await engines.engine_for(db).prefix(db, words, typing, where))[:BATCH]
     if not ids:
         return []
     return (await _visible(db, member, ids, Filters(), [*words, typing]))[:SUGGESTIONS]
