@@ -188,6 +188,8 @@ async def test_operator_characters_are_only_text(db):
         "container & | ! ( ) : * <-> \\",
         '"container',
         "container)",
+        "_ __init__ container_",
+        "container ١٢٣ ǅ",
     ):
         found = await service.search(db, reader, text, Filters())
         assert found.results == [] or found.results[0].title == "Container scanning", text
