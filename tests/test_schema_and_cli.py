@@ -116,3 +116,5 @@ def test_cli_demo_loads_once_and_only_in_demo_mode(tmp_path):
     loaded = _liaison(tmp_path, "demo", demo=True)
     assert loaded.returncode == 0, loaded.stderr
     assert "admin@liaison.example" in loaded.stdout and "j.smith@homeoffice.gov.uk" in loaded.stdout
+    reindexed = _liaison(tmp_path, "search", "reindex")
+    assert reindexed.returncode == 0 and "indexed 6 documents" in reindexed.stdout, reindexed.stderr
