@@ -190,6 +190,8 @@ async def test_operator_characters_are_only_text(db):
         "container)",
         "_ __init__ container_",
         "container ١٢٣ ǅ",
+        "container\x00",
+        "0\x00 container\x1b",
     ):
         found = await service.search(db, reader, text, Filters())
         assert found.results == [] or found.results[0].title == "Container scanning", text

@@ -15,6 +15,7 @@ from app.errors import InvalidInput
 MAX_LENGTH = 200
 MAX_PIECES = 12
 WORD = re.compile(r"\w+")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 PIECE = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 # Words too common to narrow a search on their own; both engines would otherwise disagree (the
 # PostgreSQL English configuration drops them, FTS5 keeps them).
@@ -53,7 +54,7 @@ def parse(text: str) -> ParsedQuery:
     results containing it. Pieces keep their own spelling ("e-gates"), which each engine's parser
     splits the same way it split the indexed text. An unclosed quote runs to the end. Raises
     QueryRefused with a message for people when there is nothing to search for."""
-    text = text.strip()
+    text = CONTROL.sub(" ", text).strip()
     if len(text) > MAX_LENGTH:
         raise QueryRefused(f"Search for at most {MAX_LENGTH} characters.")
     query = ParsedQuery()
@@ -84,7 +85,7 @@ def parse(text: str) -> ParsedQuery:
 def prefix_of(text: str) -> tuple[list[str], str] | None:
     """For suggestions while typing: the finished words, and the one being typed (matched as a
     prefix). None when there is nothing worth looking up yet."""
-    words = _words(text[:MAX_LENGTH])[:MAX_PIECES]
+    words = _words(CONTROL.sub(" ", text[:MAX_LENGTH]))[:MAX_PIECES]
     if not words or len(words[-1]) < 2 and len(words) == 1:
         return None
     *done, typing = words

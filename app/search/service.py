@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -46,7 +47,7 @@ class Filters:
         return cls(form.kind, form.category, form.author, form.agency, form.after, form.before, form.tlp)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Result:
     kind: DocumentKind
     title: str
@@ -55,11 +56,13 @@ class Result:
     author: str
     created_at: datetime
     tlp: TLP
-    snippet: snippets.Pieces
+    body: str = field(repr=False)
+    words: list[str] = field(repr=False)
 
-    @property
-    def snippet_text(self) -> str:
-        return snippets.as_text(self.snippet)
+    @cached_property
+    def snippet(self) -> snippets.Pieces:
+        """Worked out only for the results shown, not for every candidate looked at."""
+        return snippets.highlight(self.body, self.words)
 
 
 @dataclass
@@ -142,8 +145,7 @@ async def _visible(
     )
     for doc_id, kind, body, at, thread_id, title, tlp, category, number, name in await db.execute(threads):
         url = f"/t/{thread_id}" if number == 1 else f"/t/{thread_id}#p{number}"
-        snippet = snippets.highlight(body, words)
-        found[doc_id] = Result(kind, title, url, category, name, at, tlp, snippet)
+        found[doc_id] = Result(kind, title, url, category, name, at, tlp, body, words)
     comment = aliased(Comment, name="comment")
     articles = _narrowed(
         join_visible_articles(
@@ -177,7 +179,7 @@ async def _visible(
         articles
     ):
         url = f"/a/{article_id}" if comment_id is None else f"/a/{article_id}#c{comment_id}"
-        found[doc_id] = Result(kind, title, url, category, name, at, tlp, snippets.highlight(body, words))
+        found[doc_id] = Result(kind, title, url, category, name, at, tlp, body, words)
     return [found[i] for i in ids if i in found]
 
 
