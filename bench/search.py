@@ -77,9 +77,9 @@ def _queries(writer: ZipfText, rng: random.Random, phrases: list[str], count: in
     return queries
 
 
-async def _prepare(url: str) -> tuple[list[str], dict[str, int]]:
+async def _documents(url: str) -> None:
     """Documents straight from the posts (the bench's text has no Markdown, so it is its own plain
-    text), statistics for the planners, and a few two-word phrases from real posts."""
+    text), and statistics for the planners."""
     from app.db import create_engine
 
     engine = create_engine(url)
@@ -90,6 +90,15 @@ async def _prepare(url: str) -> tuple[list[str], dict[str, int]]:
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
+    await engine.dispose()
+
+
+async def _prepare(url: str) -> tuple[list[str], dict[str, int]]:
+    """A few two-word phrases from real posts, and a member of each tier."""
+    from app.db import create_engine
+
+    engine = create_engine(url)
+    async with engine.connect() as conn:
         bodies = (
             await conn.execute(text("SELECT body FROM search_documents ORDER BY id LIMIT 400"))
         ).scalars()
@@ -155,7 +164,7 @@ async def _measure(url: str, queries: list[Query], members: dict[str, int], roun
     }
 
 
-def run_engine(engine: str, sizes: dict[str, int], rounds: int, count: int) -> dict[str, object]:
+def run_engine(engine: str, sizes: dict[str, int], rounds: int, count: int, reuse: bool) -> dict[str, object]:
     import os
     import subprocess
     import sys
@@ -164,10 +173,12 @@ def run_engine(engine: str, sizes: dict[str, int], rounds: int, count: int) -> d
         path = ROOT / "var" / "bench-search.db"
         path.parent.mkdir(exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+            if not reuse:
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite+aiosqlite:///{path}"
     else:
-        asyncio.run(_fresh_postgres())
+        if not reuse:
+            asyncio.run(_fresh_postgres())
         url = PG_BENCH
     env = _env(url, 8765)
     os.environ.update({k: v for k, v in env.items() if k.startswith("LIAISON_")})
@@ -200,10 +211,11 @@ def main() -> None:
     parser.add_argument("--replies", type=int, default=950_000)
     parser.add_argument("--queries", type=int, default=30, help="queries of each kind")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true", help="measure the database seeded by the last run")
     args = parser.parse_args()
     sizes = {"members": args.members, "categories": 20, "threads": args.threads, "replies": args.replies}
     for engine in args.engines.split(","):
-        run_engine(engine, sizes, args.rounds, args.queries)
+        run_engine(engine, sizes, args.rounds, args.queries, args.reuse)
 
 
 if __name__ == "__main__":

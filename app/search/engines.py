@@ -35,14 +35,21 @@ class DocumentFilter:
 
 
 WINDOW = 1000
+ID_RANGE = 100_000
+
+
+@dataclass(frozen=True)
+class Window:
+    """Matches best first, and where the next, older window starts (None: nothing older)."""
+
+    ids: list[int]
+    older: int | None
 
 
 class Engine(Protocol):
     async def match(
         self, db: AsyncSession, query: ParsedQuery, where: DocumentFilter, before_id: int | None
-    ) -> list[int]:
-        """The newest WINDOW matches older than `before_id`, best first."""
-        ...
+    ) -> Window: ...
 
     async def prefix(
         self, db: AsyncSession, words: list[str], typing: str, where: DocumentFilter
@@ -98,8 +105,9 @@ class SqliteEngine:
 
     async def match(
         self, db: AsyncSession, query: ParsedQuery, where: DocumentFilter, before_id: int | None
-    ) -> list[int]:
-        return await self._run(db, self.expression(query), where, before_id)
+    ) -> Window:
+        ids = await self._run(db, self.expression(query), where, before_id)
+        return Window(ids, min(ids) if len(ids) == WINDOW else None)
 
     async def prefix(
         self, db: AsyncSession, words: list[str], typing: str, where: DocumentFilter
@@ -120,7 +128,11 @@ def _all(parts: list[ColumnElement[Any]]) -> ColumnElement[Any]:
 
 class PostgresEngine:
     """tsvector (title weighted A, body B) with a GIN index, ranked by ts_rank. Each word or phrase
-    becomes its own bound plainto_tsquery/phraseto_tsquery, combined with tsquery_and/_not."""
+    becomes its own bound plainto_tsquery/phraseto_tsquery, combined with tsquery_and/_not.
+
+    Windows here are ranges of ids (ID_RANGE at a time, newest first), and a phrase is also asked
+    for as all of its words: the planner estimates word matches well but phrase matches badly, and
+    with a phrase alone it may walk the whole table in id order to find a few hundred rows."""
 
     @staticmethod
     def expression(query: ParsedQuery) -> ColumnElement[Any]:
@@ -129,8 +141,20 @@ class PostgresEngine:
         parts += [func.tsquery_not(func.phraseto_tsquery("english", word)) for word in query.excluded]
         return _all(parts)
 
+    @staticmethod
+    def words_of(query: ParsedQuery) -> ColumnElement[Any] | None:
+        if not query.phrases:
+            return None
+        return _all([func.plainto_tsquery("english", piece) for piece in [*query.terms, *query.phrases]])
+
     async def _run(
-        self, db: AsyncSession, tsquery: ColumnElement[Any], where: DocumentFilter, before_id: int | None
+        self,
+        db: AsyncSession,
+        tsquery: ColumnElement[Any],
+        where: DocumentFilter,
+        low: int | None,
+        high: int | None,
+        words: ColumnElement[Any] | None = None,
     ) -> list[int]:
         newest = (
             select(SearchDocument.id.label("id"), DOCUMENT.label("document"))
@@ -138,8 +162,12 @@ class PostgresEngine:
             .order_by(SearchDocument.id.desc())
             .limit(WINDOW)
         )
-        if before_id is not None:
-            newest = newest.where(SearchDocument.id < before_id)
+        if words is not None:
+            newest = newest.where(DOCUMENT.op("@@")(words))
+        if low is not None:
+            newest = newest.where(SearchDocument.id >= low)
+        if high is not None:
+            newest = newest.where(SearchDocument.id < high)
         window = newest.subquery("newest")
         ranked = select(window.c.id).order_by(
             func.ts_rank(window.c.document, tsquery).desc(), window.c.id.desc()
@@ -148,15 +176,24 @@ class PostgresEngine:
 
     async def match(
         self, db: AsyncSession, query: ParsedQuery, where: DocumentFilter, before_id: int | None
-    ) -> list[int]:
-        return await self._run(db, self.expression(query), where, before_id)
+    ) -> Window:
+        high = (
+            before_id
+            if before_id is not None
+            else (await db.scalar(select(func.max(SearchDocument.id))) or 0) + 1
+        )
+        low = max(high - ID_RANGE, 1)
+        ids = await self._run(db, self.expression(query), where, low, high, self.words_of(query))
+        if len(ids) == WINDOW:
+            return Window(ids, min(ids))
+        return Window(ids, low if low > 1 else None)
 
     async def prefix(
         self, db: AsyncSession, words: list[str], typing: str, where: DocumentFilter
     ) -> list[int]:
         parts = [func.plainto_tsquery("english", word) for word in words]
         parts.append(func.to_tsquery("english", func.quote_literal(typing).concat(":*")))
-        return await self._run(db, _all(parts), where, None)
+        return await self._run(db, _all(parts), where, None, None)
 
 
 def engine_for(db: AsyncSession) -> Engine:

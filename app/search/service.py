@@ -29,6 +29,7 @@ from app.search.schemas import SearchIn
 PER_PAGE = 20
 BATCH = 200
 MOST_EXAMINED = 4000
+MOST_WINDOWS = 12
 SUGGESTIONS = 6
 
 
@@ -195,21 +196,24 @@ async def search(db: AsyncSession, member: Member, text: str, filters: Filters, 
     visible: list[Result] = []
     before_id: int | None = None
     examined = 0
+    windows = 0
     while len(visible) < wanted:
-        window = await engine.match(db, query, where, before_id)
-        if not window:
+        if windows == MOST_WINDOWS:
+            result.exhausted = False
             break
-        before_id = min(window)
-        for start in range(0, len(window), BATCH):
+        windows += 1
+        window = await engine.match(db, query, where, before_id)
+        for start in range(0, len(window.ids), BATCH):
             if len(visible) >= wanted or examined >= MOST_EXAMINED:
                 result.exhausted = False
                 break
-            batch = window[start : start + BATCH]
+            batch = window.ids[start : start + BATCH]
             examined += len(batch)
             visible += await _visible(db, member, batch, filters, query.highlights)
         else:
-            if len(window) < engines.WINDOW:
+            if window.older is None:
                 break
+            before_id = window.older
             continue
         break
     else:
