@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     rate_reset_per_account: str = "3/hour"
     rate_token_per_address: str = "30/minute"
     rate_token_per_account: str = "10 per 15 minutes"
+    rate_second_factor_per_address: str = "30/minute"
+    rate_second_factor_per_account: str = "5 per 15 minutes"
 
     @model_validator(mode="after")
     def _secret_key_required_outside_demo(self) -> Settings:

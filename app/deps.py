@@ -20,8 +20,15 @@ from app.config import Settings, get_settings
 from app.context import RequestContext
 from app.db import begin_for_writing, run_after_commit
 from app.mail import service as mail_service
+from app.mfa import personal_tokens
 from app.notifications import service as notifications_service
-from app.policy import check_can_administer, check_can_read_audit, check_can_vet
+from app.policy import (
+    check_can_administer,
+    check_can_read_audit,
+    check_can_vet,
+    check_staff_second_factor,
+    check_token_allows,
+)
 from app.security import csrf
 
 
@@ -139,16 +146,19 @@ CurrentMember = Annotated[Member, Depends(get_current_member)]
 
 async def require_moderator(member: CurrentMember) -> Member:
     check_can_vet(member)
+    check_staff_second_factor(member)
     return member
 
 
 async def require_audit_reader(member: CurrentMember) -> Member:
     check_can_read_audit(member)
+    check_staff_second_factor(member)
     return member
 
 
 async def require_admin(member: CurrentMember) -> Member:
     check_can_administer(member)
+    check_staff_second_factor(member)
     return member
 
 
@@ -163,11 +173,21 @@ _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/au
 
 
 async def get_api_member(
+    request: Request,
     db: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Member:
+    """A short-lived token from /auth/token, or a personal token from the account settings, whose
+    scope decides whether it may change anything."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise SignInRequired
+    if personal_tokens.is_personal(credentials.credentials):
+        found = await personal_tokens.resolve(db, credentials.credentials)
+        if found is None:
+            raise SignInRequired
+        member, token = found
+        check_token_allows(token.scope, request.method)
+        return member
     member = await sessions_service.member_from_api_token(db, credentials.credentials, get_settings())
     if member is None:
         raise SignInRequired
@@ -188,16 +208,19 @@ ApiMember = Annotated[Member, Depends(get_api_active_member)]
 
 async def api_require_moderator(member: ApiMember) -> Member:
     check_can_vet(member)
+    check_staff_second_factor(member)
     return member
 
 
 async def api_require_audit_reader(member: ApiMember) -> Member:
     check_can_read_audit(member)
+    check_staff_second_factor(member)
     return member
 
 
 async def api_require_admin(member: ApiMember) -> Member:
     check_can_administer(member)
+    check_staff_second_factor(member)
     return member
 
 

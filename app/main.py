@@ -40,9 +40,10 @@ from app.forum import moderation_pages as forum_moderation_pages
 from app.forum import pages as forum_pages
 from app.forum import post_pages as forum_post_pages
 from app.mail.service import Postman, mailer_from_url
+from app.mfa import pages as mfa_pages
 from app.notifications import api as notifications_api
 from app.notifications import pages as notifications_pages
-from app.policy import Forbidden, NotVisible
+from app.policy import Forbidden, NotVisible, SecondFactorRequired
 from app.search import api as search_api
 from app.search import pages as search_pages
 from app.security.csrf import CsrfCookieMiddleware
@@ -76,6 +77,7 @@ PAGE_ROUTERS = (
     articles_review_pages.router,
     digest_pages.router,
     search_pages.router,
+    mfa_pages.router,
     digest_pages.public_router,
     accounts_settings_pages.router,
     accounts_pages.router,
@@ -135,6 +137,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotVisible)
     async def _not_visible(request: Request, _exc: NotVisible) -> Response:
         return _error(request, 404, "Not found.")
+
+    @app.exception_handler(SecondFactorRequired)
+    async def _second_factor_required(request: Request, exc: SecondFactorRequired) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": exc.message}, status_code=403)
+        target = "/account/security?required=1"
+        if is_htmx(request):
+            return Response(status_code=403, headers={"HX-Redirect": target})
+        return Response(status_code=303, headers={"Location": target})
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:

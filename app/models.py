@@ -24,6 +24,7 @@ from app.forum.models import (
     ThreadParticipant,
 )
 from app.groups.models import GroupMembership, MemberGroup
+from app.mfa.models import ApiToken, KnownDevice, RecoveryCode, TotpFactor
 from app.notifications.models import Notification
 from app.search.models import SearchDocument
 
@@ -52,6 +53,10 @@ __all__ = [
     "Post",
     "PostRevision",
     "ReadMark",
+    "ApiToken",
+    "KnownDevice",
+    "RecoveryCode",
+    "TotpFactor",
     "SearchDocument",
     "Subscription",
     "Thread",

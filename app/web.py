@@ -61,3 +61,25 @@ def clear_session_cookie(response: Response, settings: Settings) -> None:
         samesite="lax",
         secure=settings.secure_cookies,
     )
+
+
+PENDING_COOKIE = "liaison_pending"
+
+
+def set_pending_cookie(response: Response, settings: Settings, token: str) -> None:
+    """Between a right password and the second factor: good only for /sign-in/code."""
+    response.set_cookie(
+        PENDING_COOKIE,
+        token,
+        max_age=300,
+        path="/sign-in",
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+
+
+def clear_pending_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        PENDING_COOKIE, path="/sign-in", httponly=True, samesite="lax", secure=settings.secure_cookies
+    )

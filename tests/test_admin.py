@@ -11,7 +11,7 @@ from app.accounts.models import Role
 from app.agencies.models import Agency
 from app.audit import service as audit_service
 from app.db import utcnow
-from tests.support.factories import make_agency, make_member
+from tests.support.factories import give_second_factor, make_agency, make_member
 from tests.support.web import post_form, sign_in
 
 
@@ -75,6 +75,12 @@ async def test_admin_grants_and_removes_the_moderator_role_in_place(client, othe
     await db.refresh(member)
     assert member.role is Role.MODERATOR
     await sign_in(other_client, member.email)
+    first = await other_client.get("/vetting")
+    assert first.status_code == 303 and first.headers["location"].startswith("/account/security"), (
+        "a new moderator sets up a second factor before the staff pages open"
+    )
+    await give_second_factor(db, member)
+    await db.commit()
     assert (await other_client.get("/vetting")).status_code == 200
 
     await post_form(

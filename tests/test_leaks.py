@@ -43,6 +43,7 @@ def _values(world: world_module.World, notification_ids: list[int]) -> dict[str,
         "article_id": [str(a.id) for a in world.articles.values()] + ["999999"],
         "comment_id": [str(c) for c in world.comment_ids],
         "number": ["1"],
+        "token_id": ["1", "999999"],
     }
 
 

@@ -24,6 +24,7 @@ from app.accounts.schemas import (
     VerifyEmailIn,
 )
 from app.deps import ApiAdmin, ApiSignedIn, Ctx, DbSession
+from app.mfa import service as mfa_service
 
 router = APIRouter(tags=["accounts"])
 
@@ -40,11 +41,13 @@ async def token(
     username: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1024)],
     grant_type: Annotated[str, Form(pattern="^password$")] = "password",
+    otp: Annotated[str, Form(max_length=40)] = "",
 ) -> TokenOut | JSONResponse:
-    """OAuth 2 password grant: the e-mail address as username."""
+    """OAuth 2 password grant: the e-mail address as username; accounts with a second factor also
+    send its current code (or a recovery code) as `otp`."""
     try:
         access, expires_in = await sessions.issue_api_token(
-            db, SignInIn(email=username, password=password), ctx
+            db, SignInIn(email=username, password=password), ctx, otp=otp
         )
     except sessions.SignInFailed:
         return JSONResponse(
@@ -52,6 +55,9 @@ async def token(
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
+    except mfa_service.SecondFactorFailed as exc:
+        detail = exc.message if otp else "This account has a second factor: send its code as otp."
+        return JSONResponse({"detail": detail}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
     return TokenOut(access_token=access, expires_in=expires_in)
 
 

@@ -18,6 +18,7 @@ from app.audit import service as audit_service
 from app.context import RequestContext
 from app.errors import InvalidInput
 from app.mail import service as mail_service
+from app.mfa import service as mfa_service
 from app.security import passwords
 
 # --- passwords -------------------------------------------------------------------------------
@@ -58,6 +59,8 @@ async def change_password(
         passwords.hasher(ctx.settings), member.password_hash, data.current_password
     ):
         raise InvalidInput("Your current password is not correct.", field="current_password")
+    if member.second_factor_at is not None:
+        await mfa_service.check(db, member, data.code, ctx)
     await _replace_password(
         db, member, data.new_password, ctx, action="account.password_changed", keep=keep_session
     )

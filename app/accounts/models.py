@@ -61,6 +61,7 @@ class Member(Base):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     credentials_epoch: Mapped[int] = mapped_column(default=0)
     email_notifications: Mapped[bool] = mapped_column(default=False)
+    second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.accounts import credentials, service, sessions
-from app.accounts.models import MemberKind
+from app.accounts.models import Member, MemberKind
 from app.accounts.schemas import ForgotPasswordIn, RegistrationIn, ResetPasswordIn, SignInIn
 from app.agencies import service as agencies_service
 from app.deps import Ctx, DbSession, OptionalMember, verify_csrf
 from app.errors import ServiceError
 from app.forms import FORM_LEVEL, form_values, validate
+from app.mfa import service as mfa_service
+from app.security import tokens
 from app.security.passwords import MAX_LENGTH, MIN_LENGTH
 from app.templating import render
-from app.web import clear_session_cookie, redirect, safe_next, set_session_cookie
+from app.web import (
+    PENDING_COOKIE,
+    clear_pending_cookie,
+    clear_session_cookie,
+    redirect,
+    safe_next,
+    set_pending_cookie,
+    set_session_cookie,
+)
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 
@@ -95,12 +107,46 @@ async def sign_in(request: Request, db: DbSession, ctx: Ctx, _previous: Optional
             },
             status_code=401,
         )
+    if member.second_factor_at is not None:
+        response = redirect(request, "/sign-in/code?next=" + quote(next_url))
+        set_pending_cookie(response, ctx.settings, mfa_service.pending_token(member, ctx.settings))
+        return response
+    return await _signed_in(request, db, ctx, member, next_url)
+
+
+async def _signed_in(request: Request, db: DbSession, ctx: Ctx, member: Member, next_url: str) -> Response:
     if request.state.auth_session is not None:
         await db.delete(request.state.auth_session)
     token = await sessions.start_session(db, member, ctx)
+    await mfa_service.note_device(db, member, ctx, tokens.sha256_hex(token)[:12])
     response = redirect(request, next_url if member.is_active else "/application")
     set_session_cookie(response, ctx.settings, token)
+    clear_pending_cookie(response, ctx.settings)
     return response
+
+
+@router.get("/sign-in/code")
+async def second_factor_page(request: Request, db: DbSession, ctx: Ctx, next: str = "/") -> Response:
+    if await mfa_service.pending_member(db, request.cookies.get(PENDING_COOKIE), ctx.settings) is None:
+        return redirect(request, "/sign-in")
+    return render(request, "accounts/second_factor.html", {"errors": {}, "next": safe_next(next)})
+
+
+@router.post("/sign-in/code")
+async def second_factor(request: Request, db: DbSession, ctx: Ctx, _previous: OptionalMember) -> Response:
+    """The authenticator code or a recovery code, after the password. A failure is answered here
+    (and so recorded in the audit log, which an error would roll back)."""
+    values = await form_values(request)
+    next_url = safe_next(values.get("next"))
+    member = await mfa_service.pending_member(db, request.cookies.get(PENDING_COOKIE), ctx.settings)
+    if member is None:
+        return redirect(request, "/sign-in")
+    try:
+        await mfa_service.check(db, member, values.get("code", "")[:40], ctx)
+    except mfa_service.SecondFactorFailed as exc:
+        context = {"errors": {"code": exc.message}, "next": next_url}
+        return render(request, "accounts/second_factor.html", context, status_code=401)
+    return await _signed_in(request, db, ctx, member, next_url)
 
 
 @router.post("/sign-out")

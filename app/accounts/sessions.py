@@ -22,6 +22,7 @@ from app.config import Settings
 from app.context import RequestContext
 from app.db import after_commit, utcnow
 from app.errors import NotFound
+from app.mfa import service as mfa_service
 from app.policy import check_can_end_session
 from app.security import passwords, tokens
 
@@ -176,10 +177,18 @@ async def end_all_sessions(db: AsyncSession, member_id: int, *, keep: str | None
 # --- API tokens ------------------------------------------------------------------------------
 
 
-async def issue_api_token(db: AsyncSession, data: SignInIn, ctx: RequestContext) -> tuple[str, int]:
+async def issue_api_token(
+    db: AsyncSession, data: SignInIn, ctx: RequestContext, otp: str = ""
+) -> tuple[str, int]:
+    """Raises SecondFactorFailed, after a right password, when the account's second factor is
+    missing or wrong."""
     await ctx.limiter.hit(ctx.settings.rate_token_per_address, "token-ip", ctx.ip or "-")
     await ctx.limiter.hit(ctx.settings.rate_token_per_account, "token-account", data.email)
     member = await authenticate(db, data, ctx)
+    if member.second_factor_at is not None:
+        if not otp:
+            raise mfa_service.SecondFactorFailed
+        await mfa_service.check(db, member, otp, ctx)
     lifetime = timedelta(minutes=ctx.settings.api_token_minutes)
     token, _ = tokens.issue(
         secret=ctx.settings.secret_key,

@@ -28,6 +28,7 @@ from app.policy.articles import (
 from app.policy.base import (
     Forbidden,
     NotVisible,
+    SecondFactorRequired,
     can_administer,
     can_read_audit,
     can_see_content,
@@ -40,6 +41,9 @@ from app.policy.base import (
     check_can_see_content,
     check_can_suspend,
     check_can_vet,
+    check_staff_second_factor,
+    check_token_allows,
+    needs_second_factor,
 )
 from app.policy.forum import (
     can_moderate,
@@ -83,6 +87,10 @@ from app.policy.visibility import (
 __all__ = [
     "Forbidden",
     "NotVisible",
+    "SecondFactorRequired",
+    "check_staff_second_factor",
+    "check_token_allows",
+    "needs_second_factor",
     "STAFF_ROLES",
     "VIEWER_ID",
     "ThreadKind",

@@ -78,3 +78,28 @@ def check_can_end_session(actor: Member, session_member_id: int) -> None:
     """A member ends only their own sessions; another member's session is simply not there."""
     if actor.id != session_member_id:
         raise NotVisible
+
+
+class SecondFactorRequired(Forbidden):
+    """Staff without a second factor: pages send them to set one up first."""
+
+
+def needs_second_factor(member: Member | None) -> bool:
+    """Moderators and admins can read and decide on everything; a password alone is not enough."""
+    return member is not None and member.is_staff and member.second_factor_at is None
+
+
+def check_staff_second_factor(member: Member | None) -> None:
+    if needs_second_factor(member):
+        raise SecondFactorRequired(
+            "Moderators and admins must set up a second factor before using staff pages."
+        )
+
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def check_token_allows(scope: str, method: str) -> None:
+    """A read-only personal token may read, nothing more."""
+    if scope != "write" and method.upper() in WRITE_METHODS:
+        raise Forbidden("This token may only read; create a read-and-write token to make changes.")

@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-30 13:30:00+00:00
+Create Date: 2026-11-30 12:40:00+00:00
 """
 
 from collections.abc import Sequence

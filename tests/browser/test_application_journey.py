@@ -8,6 +8,7 @@ import re
 from axe_playwright_python.async_playwright import Axe
 
 from tests.support.factories import PASSWORD
+from tests.support.totp import answer_second_step
 
 APPLICANT = "mia.kovac@mup.hr"
 APPLICANT_PASSWORD = "granite-meadow-compass-77"
@@ -65,6 +66,7 @@ async def test_apply_verify_approve_and_sign_in(live_server, browser):
     await moderator.get_by_label("E-mail address").fill("moderator@liaison.test")
     await moderator.get_by_label("Password").fill(PASSWORD)
     await moderator.get_by_role("button", name="Sign in").click()
+    await answer_second_step(moderator, "moderator@liaison.test")
     await moderator.get_by_role("link", name="Vetting").click()
     await moderator.get_by_role("heading", name="Mia Kovač").wait_for()
     await assert_accessible(moderator)

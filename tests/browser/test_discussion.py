@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from tests.browser.test_application_journey import assert_accessible
 from tests.support.factories import PASSWORD
+from tests.support.totp import answer_second_step
+
+STAFF = {"moderator@liaison.test", "admin@liaison.test"}
 
 
 async def _sign_in(browser, base: str, email: str):
@@ -17,6 +20,8 @@ async def _sign_in(browser, base: str, email: str):
     await page.get_by_label("E-mail address").fill(email)
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
+    if email in STAFF:
+        await answer_second_step(page, email)
     await page.get_by_role("heading", name="Discussions").wait_for()
     return page, errors
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.browser.test_application_journey import assert_accessible
 from tests.support.factories import PASSWORD
+from tests.support.totp import answer_second_step
 
 
 async def test_admin_pages_are_accessible(live_server, browser):
@@ -12,6 +13,7 @@ async def test_admin_pages_are_accessible(live_server, browser):
     await page.get_by_label("E-mail address").fill("admin@liaison.test")
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
+    await answer_second_step(page, "admin@liaison.test")
     await page.get_by_role("heading", name="Discussions").wait_for()
     for link, heading in [
         ("Vetting", "Vetting queue"),

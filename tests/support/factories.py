@@ -13,6 +13,8 @@ from app.db import utcnow
 from app.security import passwords
 
 PASSWORD = "violet-harbour-lantern-42"
+# Staff must have a second factor; test staff get this authenticator seed (tests.support.totp).
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPLIAISONTESTSEED2"
 _seq = itertools.count(1)
 
 
@@ -53,6 +55,7 @@ async def make_member(
     verified: bool = True,
     suspended: bool = False,
     password_hash_value: str | None = None,
+    second_factor: bool = True,
 ) -> Member:
     n = next(_seq)
     if agency is not None:
@@ -72,4 +75,18 @@ async def make_member(
     )
     db.add(member)
     await db.flush()
+    if role in (Role.MODERATOR, Role.ADMIN) and second_factor:
+        await give_second_factor(db, member)
     return member
+
+
+async def give_second_factor(db: AsyncSession, member: Member) -> None:
+    from app.config import get_settings
+    from app.mfa.models import TotpFactor
+    from app.mfa.service import SEAL_PURPOSE
+    from app.security import secretbox
+
+    sealed = secretbox.seal(get_settings().secret_key, SEAL_PURPOSE, STAFF_TOTP_SECRET)
+    member.second_factor_at = utcnow()
+    db.add(TotpFactor(member_id=member.id, sealed_secret=sealed, confirmed_at=member.second_factor_at))
+    await db.flush()
