@@ -187,16 +187,16 @@ def run_engine(engine: str, sizes: dict[str, int], rounds: int, count: int, reus
     )
     rng = random.Random(11)
     writer = ZipfText(rng)
-    started = time.perf_counter()
-    seeded = asyncio.run(seed(url, **sizes, writer=writer))
-    print(f"[{engine}] seeded {seeded['posts']} posts in {time.perf_counter() - started:.0f} s", flush=True)
+    if not reuse:
+        started = time.perf_counter()
+        seeded = asyncio.run(seed(url, **sizes, writer=writer))
+        print(
+            f"[{engine}] seeded {seeded['posts']} posts in {time.perf_counter() - started:.0f} s", flush=True
+        )
+        asyncio.run(_documents(url))
     phrases, members = asyncio.run(_prepare(url))
     queries = _queries(writer, rng, phrases, count)
-    result = {
-        "engine": engine,
-        "posts": seeded["posts"],
-        **asyncio.run(_measure(url, queries, members, rounds)),
-    }
+    result = {"engine": engine, **asyncio.run(_measure(url, queries, members, rounds))}
     print(f"[{engine}] {result}", flush=True)
     return result
 

@@ -139,7 +139,6 @@ async def test_results_are_paginated(db, monkeypatch, window):
     """Also with ranking windows smaller than a page, as for a common word in a large forum, and
     with matches the reader may not see between those they may."""
     monkeypatch.setattr(engines, "WINDOW", window)
-    monkeypatch.setattr(engines, "ID_RANGE", window * 3)
     monkeypatch.setattr(service, "MOST_WINDOWS", 100)
     monkeypatch.setattr(service, "BATCH", min(window, service.BATCH))
     reader = await make_member(db)
