@@ -119,6 +119,10 @@ DOCUMENT = literal_column("search_documents.document")
 # asyncpg prepares statements, and after five runs PostgreSQL may switch to a generic plan that
 # cannot see how rare the words are: for a rare phrase that plan walks the whole table (seconds).
 CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
+# The index and table of a live forum sit in memory or on SSD; with the default cost of a random
+# read (4, for spinning disks) the planner walks the table in id order for words in about 1 % of
+# the documents instead of reading the index (200 ms against 30 ms on a million posts).
+MEMORY_COSTS = text("SET LOCAL random_page_cost = 1.1")
 
 
 def _all(parts: list[ColumnElement[Any]]) -> ColumnElement[Any]:
@@ -180,6 +184,7 @@ class PostgresEngine:
         self, db: AsyncSession, query: ParsedQuery, where: DocumentFilter, before_id: int | None
     ) -> Window:
         await db.execute(CUSTOM_PLANS)
+        await db.execute(MEMORY_COSTS)
         ids = await self._run(db, self.expression(query), where, None, before_id, self.words_of(query))
         return Window(ids, min(ids) if len(ids) == WINDOW else None)
 
