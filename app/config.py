@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     rate_reset_per_account: str = "3/hour"
     rate_token_per_address: str = "30/minute"
     rate_token_per_account: str = "10 per 15 minutes"
+    second_factor_for_everyone: bool = False
     rate_second_factor_per_address: str = "30/minute"
     rate_second_factor_per_account: str = "5 per 15 minutes"
 

@@ -26,6 +26,7 @@ from app.policy import (
     check_can_administer,
     check_can_read_audit,
     check_can_vet,
+    check_member_second_factor,
     check_staff_second_factor,
     check_token_allows,
 )
@@ -138,6 +139,7 @@ CurrentAuthSession = Annotated[AuthSession, Depends(get_auth_session)]
 async def get_current_member(member: SignedInMember) -> Member:
     if not member.is_active:
         raise NotVetted
+    check_member_second_factor(member, everyone=get_settings().second_factor_for_everyone)
     return member
 
 
@@ -200,6 +202,7 @@ ApiSignedIn = Annotated[Member, Depends(get_api_member)]
 async def get_api_active_member(member: ApiSignedIn) -> Member:
     if not member.is_active:
         raise NotVetted
+    check_member_second_factor(member, everyone=get_settings().second_factor_for_everyone)
     return member
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.accounts.models import Member, Role
 from app.audit.models import AuditEvent
 from app.mfa.models import RecoveryCode, TotpFactor
+from app.policy import must_enrol_second_factor
 from tests.support.factories import PASSWORD, make_member
 from tests.support.web import csrf_token, post_form, sign_in
 
@@ -204,7 +205,7 @@ async def test_staff_pages_wait_for_a_second_factor(client, db):
     response = await client.get("/vetting")
     assert response.status_code == 303 and response.headers["location"].startswith("/account/security")
     page = await client.get(response.headers["location"])
-    assert "must set up a second factor" in page.text
+    assert "must use two-step sign-in" in page.text
     assert (await client.get("/")).status_code == 200, "ordinary pages stay open"
     token = await client.post("/api/v1/auth/token", data={"username": moderator.email, "password": PASSWORD})
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
@@ -223,3 +224,40 @@ async def test_a_new_browser_is_announced_by_mail(client, other_client, db, smtp
     message = await smtp.wait_for(member.email, "New sign-in")
     body = smtp.body(message)
     assert "Firefox/140.0" in body and "/account#session-" in body
+
+
+async def test_an_agency_or_the_site_can_require_it_of_members(client, other_client, db, monkeypatch):
+    from app.config import get_settings
+    from tests.support.factories import make_agency
+
+    strict, relaxed = await make_agency(db), await make_agency(db)
+    admin = await make_member(db, role=Role.ADMIN)
+    official = await make_member(db, agency=strict)
+    elsewhere = await make_member(db, agency=relaxed)
+    await db.commit()
+    await sign_in(client, admin.email)
+    saved = await post_form(
+        client,
+        f"/admin/agencies/{strict.id}",
+        {"name": strict.name, "country": strict.country, "domains": "", "second_factor_required": "true"},
+        page=f"/admin/agencies/{strict.id}",
+    )
+    assert saved.status_code == 303, saved.text
+    await sign_in(other_client, official.email)
+    for path in ("/", "/articles"):
+        sent = await other_client.get(path)
+        assert sent.status_code == 303 and sent.headers["location"].startswith("/account/security"), path
+    assert "must use two-step sign-in" in (await other_client.get("/account/security")).text
+    token = await other_client.post(
+        "/api/v1/auth/token", data={"username": official.email, "password": PASSWORD}
+    )
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert (await other_client.get("/api/v1/categories", headers=bearer)).status_code == 403
+    other_client.cookies.clear()
+    await sign_in(other_client, elsewhere.email)
+    assert (await other_client.get("/articles")).status_code == 200
+    everyone = get_settings().model_copy(update={"second_factor_for_everyone": True})
+    monkeypatch.setattr("app.deps.get_settings", lambda: everyone)
+    sent = await other_client.get("/articles")
+    assert sent.status_code == 303 and sent.headers["location"].startswith("/account/security")
+    assert not must_enrol_second_factor(admin, everyone=True), "those who have one go on"

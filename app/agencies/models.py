@@ -18,6 +18,7 @@ class Agency(Base):
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(100))
     is_listed: Mapped[bool] = mapped_column(Boolean, default=True)
+    second_factor_required: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     domains: Mapped[list[AgencyDomain]] = relationship(

@@ -69,6 +69,7 @@ async def edit_agency(request: Request, agency_id: int, db: DbSession, _admin: R
         "name": agency.name,
         "country": agency.country,
         "domains": "\n".join(d.domain for d in agency.domains),
+        "second_factor_required": agency.second_factor_required,
     }
     return render(request, "agencies/edit.html", {"agency": agency, "values": values, "errors": {}})
 

@@ -34,6 +34,7 @@ class AgencyIn(BaseModel):
     name: Name
     country: Country
     domains: list[str] = Field(default_factory=list)
+    second_factor_required: bool = False
 
     @field_validator("domains", mode="before")
     @classmethod

@@ -104,9 +104,15 @@ async def update(
 ) -> Agency:
     await _check_name_free(db, data, agency.id)
     await _check_domains_free(db, data.domains, agency.id)
-    before = {"name": agency.name, "country": agency.country, "domains": [d.domain for d in agency.domains]}
+    before = {
+        "name": agency.name,
+        "country": agency.country,
+        "domains": [d.domain for d in agency.domains],
+        "second_factor_required": agency.second_factor_required,
+    }
     agency.name = data.name
     agency.country = data.country
+    agency.second_factor_required = data.second_factor_required
     agency.is_listed = True
     keep = {d.domain: d for d in agency.domains}
     agency.domains = [keep.get(d) or AgencyDomain(domain=d) for d in data.domains]

@@ -6,13 +6,21 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.accounts import service as accounts_service
+from app.config import get_settings
 from app.deps import Ctx, CurrentMember, DbSession, OptionalMember, verify_csrf
 from app.errors import ServiceError
 from app.forms import FORM_LEVEL, form_values, validate
 from app.forum import queries, service
 from app.forum.models import TLP, Tier
 from app.forum.schemas import ThreadIn
-from app.policy import Forbidden, can_moderate, can_see_content, can_see_edit_history, visible_categories
+from app.policy import (
+    Forbidden,
+    can_moderate,
+    can_see_content,
+    can_see_edit_history,
+    check_member_second_factor,
+    visible_categories,
+)
 from app.templating import render
 from app.web import redirect
 
@@ -25,6 +33,7 @@ async def home(request: Request, db: DbSession, member: OptionalMember) -> Respo
         return render(request, "home/landing.html")
     if not can_see_content(member):
         return redirect(request, "/application")
+    check_member_second_factor(member, everyone=get_settings().second_factor_for_everyone)
     return render(
         request,
         "forum/index.html",

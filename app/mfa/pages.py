@@ -14,13 +14,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from app.config import get_settings
 from app.deps import Ctx, DbSession, SignedInMember, verify_csrf
 from app.errors import ServiceError
 from app.forms import FORM_LEVEL, form_values, validate
 from app.mfa import personal_tokens, service
 from app.mfa.models import TokenScope
 from app.mfa.schemas import ConfirmIn, TokenIn
-from app.policy import needs_second_factor
+from app.policy import must_enrol_second_factor, needs_second_factor
 from app.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
@@ -50,7 +51,8 @@ async def _page(
             "recovery_left": await service.unused_recovery_codes(db, member),
             "tokens": await personal_tokens.list_for(db, member),
             "scopes": list(TokenScope),
-            "required": needs_second_factor(member),
+            "required": needs_second_factor(member)
+            or must_enrol_second_factor(member, everyone=get_settings().second_factor_for_everyone),
             "errors": errors or {},
             "enrol_secret": None,
             "qr": None,

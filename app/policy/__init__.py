@@ -41,8 +41,10 @@ from app.policy.base import (
     check_can_see_content,
     check_can_suspend,
     check_can_vet,
+    check_member_second_factor,
     check_staff_second_factor,
     check_token_allows,
+    must_enrol_second_factor,
     needs_second_factor,
 )
 from app.policy.forum import (
@@ -88,7 +90,9 @@ __all__ = [
     "Forbidden",
     "NotVisible",
     "SecondFactorRequired",
+    "check_member_second_factor",
     "check_staff_second_factor",
+    "must_enrol_second_factor",
     "check_token_allows",
     "needs_second_factor",
     "STAFF_ROLES",

@@ -89,6 +89,19 @@ def needs_second_factor(member: Member | None) -> bool:
     return member is not None and member.is_staff and member.second_factor_at is None
 
 
+def must_enrol_second_factor(member: Member | None, *, everyone: bool) -> bool:
+    """Before reading anything: when the site requires a second factor of every member, or the
+    member's agency does of its officials (an admin setting on the agency)."""
+    if member is None or member.second_factor_at is not None:
+        return False
+    return everyone or (member.agency is not None and member.agency.second_factor_required)
+
+
+def check_member_second_factor(member: Member | None, *, everyone: bool) -> None:
+    if must_enrol_second_factor(member, everyone=everyone):
+        raise SecondFactorRequired("Set up two-step sign-in first: it is required for your account.")
+
+
 def check_staff_second_factor(member: Member | None) -> None:
     if needs_second_factor(member):
         raise SecondFactorRequired(

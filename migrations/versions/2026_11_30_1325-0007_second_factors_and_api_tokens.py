@@ -88,9 +88,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.add_column(sa.Column("second_factor_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("agencies", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("second_factor_required", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("agencies", schema=None) as batch_op:
+        batch_op.drop_column("second_factor_required")
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_column("second_factor_at")
 
