@@ -79,8 +79,10 @@ async def pending_secret(db: AsyncSession, member: Member, settings: Settings) -
     return _secret(factor, settings)
 
 
-def _accept_totp(factor: TotpFactor, code: str, settings: Settings) -> bool:
-    """Within one step either side of now, and only a step newer than the last one accepted."""
+async def _accept_totp(db: AsyncSession, factor: TotpFactor, code: str, settings: Settings) -> bool:
+    """Within one step either side of now, and only a step newer than the last one accepted. The
+    step is recorded by a conditional UPDATE, so two requests racing with the same code cannot
+    both pass."""
     code = _normalise(code)
     if len(code) != 6 or not code.isdigit():
         return False
@@ -88,7 +90,15 @@ def _accept_totp(factor: TotpFactor, code: str, settings: Settings) -> bool:
     now = _current_step()
     for step in (now - 1, now, now + 1):
         if step > factor.last_step and secrets.compare_digest(totp.at(step * STEP_SECONDS), code):
-            factor.last_step = step
+            taken = await db.execute(
+                update(TotpFactor)
+                .where(TotpFactor.member_id == factor.member_id, TotpFactor.last_step < step)
+                .values(last_step=step)
+                .execution_options(synchronize_session=False)
+            )
+            if taken.rowcount != 1:
+                return False
+            await db.refresh(factor, ["last_step"])
             return True
     return False
 
@@ -97,7 +107,7 @@ async def confirm_enrolment(db: AsyncSession, member: Member, code: str, ctx: Re
     factor = await factor_of(db, member)
     if factor is None or factor.confirmed_at is not None:
         raise InvalidInput("Start setting up the authenticator app again.")
-    if not _accept_totp(factor, code, ctx.settings):
+    if not await _accept_totp(db, factor, code, ctx.settings):
         raise SecondFactorFailed("That code does not match; check the time on your phone and try again.")
     factor.confirmed_at = utcnow()
     member.second_factor_at = factor.confirmed_at
@@ -160,7 +170,8 @@ async def check(db: AsyncSession, member: Member, code: str, ctx: RequestContext
     await ctx.limiter.hit(ctx.settings.rate_second_factor_per_address, "2fa-ip", ctx.ip or "-")
     await ctx.limiter.hit(ctx.settings.rate_second_factor_per_account, "2fa-account", str(member.id))
     factor = await factor_of(db, member)
-    if factor is not None and factor.confirmed_at is not None and _accept_totp(factor, code, ctx.settings):
+    confirmed = factor is not None and factor.confirmed_at is not None
+    if confirmed and factor is not None and await _accept_totp(db, factor, code, ctx.settings):
         await db.flush()
         return
     if await _use_recovery_code(db, member, code, ctx):
