@@ -261,3 +261,21 @@ async def test_an_agency_or_the_site_can_require_it_of_members(client, other_cli
     sent = await other_client.get("/articles")
     assert sent.status_code == 303 and sent.headers["location"].startswith("/account/security")
     assert not must_enrol_second_factor(admin, everyone=True), "those who have one go on"
+
+
+async def test_two_requests_racing_with_one_code_do_not_both_pass(db):
+    """The second request read the factor before the first recorded the step, as two requests at
+    once would: its copy still holds the old step, and the database refuses it."""
+    from app.config import get_settings
+    from app.mfa import service as mfa_service
+    from tests.support.factories import STAFF_TOTP_SECRET
+
+    moderator = await make_member(db, role=Role.MODERATOR)
+    factor = await db.get(TotpFactor, moderator.id)
+    stale = TotpFactor(
+        member_id=factor.member_id, sealed_secret=factor.sealed_secret, last_step=factor.last_step
+    )
+    code = pyotp.TOTP(STAFF_TOTP_SECRET).now()
+    assert await mfa_service._accept_totp(db, factor, code, get_settings())
+    assert stale.last_step < factor.last_step
+    assert not await mfa_service._accept_totp(db, stale, code, get_settings())
