@@ -154,7 +154,6 @@ class Activity:
     until: datetime
     threads: dict[int, ThreadFacts] = field(default_factory=dict)
     replies: dict[int, list[tuple[datetime, int]]] = field(default_factory=dict)
-    kinds: set[ThreadKind] = field(default_factory=set)
     by_kind: dict[ThreadKind, list[tuple[int, ThreadFacts]]] = field(default_factory=dict)
     red: list[int] = field(default_factory=list)
     articles: bool = False
@@ -202,7 +201,6 @@ async def activity_between(db: AsyncSession, since: datetime, until: datetime) -
         activity.threads[thread_id] = ThreadFacts(
             kind, category, author_id, created_at, len(posted), repliers, tlp.restricted
         )
-        activity.kinds.add(kind)
         if tlp is TLP.RED:
             activity.red.append(thread_id)
         else:
@@ -336,7 +334,7 @@ async def _threads(
     """The policy says which kinds of active thread the member may see; the run's activity then
     ranks those threads, and a last query, through `visible_threads`, reads what is shown."""
     since, now = digest.since, digest.until
-    kinds, red = await visible_thread_kinds(db, member, activity.kinds, activity.red)
+    kinds, red = await visible_thread_kinds(db, member, activity.by_kind.keys(), activity.red)
     member_id = member.id
     new: list[tuple[datetime, int]] = []
     active: list[tuple[int, int]] = []

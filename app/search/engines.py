@@ -44,6 +44,11 @@ class Window:
     ids: list[int]
     older: int | None
 
+    @classmethod
+    def of(cls, ids: list[int]) -> Window:
+        """A full window may have older matches behind it; a short one was the last."""
+        return cls(ids, min(ids) if len(ids) == WINDOW else None)
+
 
 class Engine(Protocol):
     async def match(
@@ -105,8 +110,7 @@ class SqliteEngine:
     async def match(
         self, db: AsyncSession, query: ParsedQuery, where: DocumentFilter, before_id: int | None
     ) -> Window:
-        ids = await self._run(db, self.expression(query), where, before_id)
-        return Window(ids, min(ids) if len(ids) == WINDOW else None)
+        return Window.of(await self._run(db, self.expression(query), where, before_id))
 
     async def prefix(
         self, db: AsyncSession, words: list[str], typing: str, where: DocumentFilter
@@ -158,8 +162,7 @@ class PostgresEngine:
         db: AsyncSession,
         tsquery: ColumnElement[Any],
         where: DocumentFilter,
-        low: int | None,
-        high: int | None,
+        before_id: int | None,
         words: ColumnElement[Any] | None = None,
     ) -> list[int]:
         newest = (
@@ -170,10 +173,8 @@ class PostgresEngine:
         )
         if words is not None:
             newest = newest.where(DOCUMENT.op("@@")(words))
-        if low is not None:
-            newest = newest.where(SearchDocument.id >= low)
-        if high is not None:
-            newest = newest.where(SearchDocument.id < high)
+        if before_id is not None:
+            newest = newest.where(SearchDocument.id < before_id)
         window = newest.subquery("newest")
         ranked = select(window.c.id).order_by(
             func.ts_rank(window.c.document, tsquery).desc(), window.c.id.desc()
@@ -185,15 +186,14 @@ class PostgresEngine:
     ) -> Window:
         await db.execute(CUSTOM_PLANS)
         await db.execute(MEMORY_COSTS)
-        ids = await self._run(db, self.expression(query), where, None, before_id, self.words_of(query))
-        return Window(ids, min(ids) if len(ids) == WINDOW else None)
+        return Window.of(await self._run(db, self.expression(query), where, before_id, self.words_of(query)))
 
     async def prefix(
         self, db: AsyncSession, words: list[str], typing: str, where: DocumentFilter
     ) -> list[int]:
         parts = [func.plainto_tsquery("english", word) for word in words]
         parts.append(func.to_tsquery("english", func.quote_literal(typing).concat(":*")))
-        return await self._run(db, _all(parts), where, None, None)
+        return await self._run(db, _all(parts), where, None)
 
 
 def engine_for(db: AsyncSession) -> Engine:
