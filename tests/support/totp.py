@@ -1,5 +1,6 @@
 """Codes from the test staff's authenticator seed. A code is accepted once, so each sign-in of the
-same account takes the next 30-second step that is still accepted (one either side of now)."""
+same account takes the next 30-second step not used yet. Never the step before now: the server may
+read the code after the clock has moved on, and two steps back is refused."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ _last: dict[str, int] = {}
 
 def code_for(email: str, secret: str = STAFF_TOTP_SECRET) -> str:
     now = int(time.time()) // 30
-    step = max(now - 1, _last.get(email, 0) + 1)
+    step = max(now, _last.get(email, 0) + 1)
     while step > int(time.time()) // 30 + 1:
         time.sleep(1)
     _last[email] = step
