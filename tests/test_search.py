@@ -156,6 +156,22 @@ async def test_results_are_paginated(db, monkeypatch, window):
     assert titles == {f"Watchlist hits {i}" for i in range(service.PER_PAGE + 3)}
 
 
+async def test_a_phrase_is_found_behind_windows_of_documents_with_only_its_words(db, monkeypatch):
+    """PostgreSQL checks word positions one window of documents holding the words at a time;
+    phrase matches older than several such windows must still be found and counted."""
+    monkeypatch.setattr(engines, "WINDOW", 4)
+    monkeypatch.setattr(service, "MOST_WINDOWS", 100)
+    reader = await make_member(db)
+    category = await make_category(db)
+    for i in range(2):
+        await make_thread(db, reader, category, title=f"Old {i}", body="A border crossing at dawn.")
+    for i in range(10):
+        await make_thread(db, reader, category, title=f"New {i}", body="Crossing back over the border.")
+    found = await service.search(db, reader, '"border crossing"', Filters())
+    assert {r.title for r in found.results} == {"Old 0", "Old 1"} and found.summary == "2 results"
+    assert len((await service.search(db, reader, "border crossing", Filters())).results) == 12
+
+
 def test_what_cannot_be_searched_for_is_explained():
     for text, message in (
         ("", "Type a word"),
