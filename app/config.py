@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,7 +24,7 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite+aiosqlite:///{VAR / 'liaison.db'}"
     secret_key: str = ""
     files_dir: Path | None = None
-    base_url: str = "http://127.0.0.1:8000"
+    base_url: str = "http://localhost:8000"
     mail_url: str = f"file://{VAR / 'mail'}"
     mail_from: str = "Liaison <no-reply@liaison.localhost>"
     mail_reply_to: str | None = None
@@ -88,6 +89,17 @@ class Settings(BaseSettings):
     @property
     def csrf_cookie_name(self) -> str:
         return "__Host-liaison_csrf" if self.secure_cookies else "liaison_csrf"
+
+    @property
+    def origin(self) -> str:
+        """Where the browser says a WebAuthn answer came from: scheme, host and port only."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def relying_party_id(self) -> str:
+        """The host name that security keys and passkeys are bound to."""
+        return urlsplit(self.base_url).hostname or "localhost"
 
     @property
     def jwt_issuer(self) -> str:

@@ -40,6 +40,7 @@ from app.forum import moderation_pages as forum_moderation_pages
 from app.forum import pages as forum_pages
 from app.forum import post_pages as forum_post_pages
 from app.mail.service import Postman, mailer_from_url
+from app.mfa import key_pages
 from app.mfa import pages as mfa_pages
 from app.notifications import api as notifications_api
 from app.notifications import pages as notifications_pages
@@ -78,6 +79,7 @@ PAGE_ROUTERS = (
     digest_pages.router,
     search_pages.router,
     mfa_pages.router,
+    key_pages.router,
     digest_pages.public_router,
     accounts_settings_pages.router,
     accounts_pages.router,

@@ -67,7 +67,8 @@ PENDING_COOKIE = "liaison_pending"
 
 
 def set_pending_cookie(response: Response, settings: Settings, token: str) -> None:
-    """Between a right password and the second factor: good only for /sign-in/code."""
+    """Between a right password and the second factor: sent only to the /sign-in pages, and
+    good there only for the second step."""
     response.set_cookie(
         PENDING_COOKIE,
         token,

@@ -132,7 +132,7 @@ async def test_password_reset_does_not_skip_the_second_factor(client, other_clie
         other_client,
         "/password/reset",
         {"token": token, "password": new_password},
-        page=link.replace("http://127.0.0.1:8000", ""),
+        page=link.replace("http://localhost:8000", ""),
     )
     assert done.status_code == 200, done.text
     response = await post_form(other_client, "/sign-in", {"email": member.email, "password": new_password})

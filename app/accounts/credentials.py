@@ -19,6 +19,7 @@ from app.context import RequestContext
 from app.errors import InvalidInput
 from app.mail import service as mail_service
 from app.mfa import service as mfa_service
+from app.mfa.keys import KeyAnswer
 from app.security import passwords
 
 # --- passwords -------------------------------------------------------------------------------
@@ -53,6 +54,7 @@ async def change_password(
     ctx: RequestContext,
     *,
     keep_session: str | None,
+    key: KeyAnswer | None = None,
 ) -> None:
     await ctx.limiter.hit(ctx.settings.rate_sign_in_per_account, "sign-in-account", member.email)
     if not passwords.verify_password(
@@ -60,7 +62,7 @@ async def change_password(
     ):
         raise InvalidInput("Your current password is not correct.", field="current_password")
     if member.second_factor_at is not None:
-        await mfa_service.check(db, member, data.code, ctx)
+        await mfa_service.check(db, member, data.code or "", ctx, key)
     await _replace_password(
         db, member, data.new_password, ctx, action="account.password_changed", keep=keep_session
     )

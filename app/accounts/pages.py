@@ -14,6 +14,7 @@ from app.agencies import service as agencies_service
 from app.deps import Ctx, DbSession, OptionalMember, verify_csrf
 from app.errors import ServiceError
 from app.forms import FORM_LEVEL, form_values, validate
+from app.mfa import keys as mfa_keys
 from app.mfa import service as mfa_service
 from app.security import tokens
 from app.security.passwords import MAX_LENGTH, MIN_LENGTH
@@ -111,10 +112,13 @@ async def sign_in(request: Request, db: DbSession, ctx: Ctx, _previous: Optional
         response = redirect(request, "/sign-in/code?next=" + quote(next_url))
         set_pending_cookie(response, ctx.settings, mfa_service.pending_token(member, ctx.settings))
         return response
-    return await _signed_in(request, db, ctx, member, next_url)
+    return await finish_sign_in(request, db, ctx, member, next_url)
 
 
-async def _signed_in(request: Request, db: DbSession, ctx: Ctx, member: Member, next_url: str) -> Response:
+async def finish_sign_in(
+    request: Request, db: DbSession, ctx: Ctx, member: Member, next_url: str
+) -> Response:
+    """After every way of proving who one is: a fresh session, never the one from before."""
     if request.state.auth_session is not None:
         await db.delete(request.state.auth_session)
     token = await sessions.start_session(db, member, ctx)
@@ -127,9 +131,29 @@ async def _signed_in(request: Request, db: DbSession, ctx: Ctx, member: Member, 
 
 @router.get("/sign-in/code")
 async def second_factor_page(request: Request, db: DbSession, ctx: Ctx, next: str = "/") -> Response:
-    if await mfa_service.pending_member(db, request.cookies.get(PENDING_COOKIE), ctx.settings) is None:
+    member = await mfa_service.pending_member(db, request.cookies.get(PENDING_COOKIE), ctx.settings)
+    if member is None:
         return redirect(request, "/sign-in")
-    return render(request, "accounts/second_factor.html", {"errors": {}, "next": safe_next(next)})
+    return await second_step_page(request, db, member, safe_next(next), {})
+
+
+async def second_step_page(
+    request: Request,
+    db: DbSession,
+    member: Member,
+    next_url: str,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    """Offers what this member has: their security keys, their authenticator app, and always the
+    recovery codes."""
+    context = {
+        "errors": errors,
+        "next": next_url,
+        "has_keys": await mfa_keys.has_any(db, member),
+        "has_app": await mfa_service.has_app(db, member),
+    }
+    return render(request, "accounts/second_factor.html", context, status_code=status_code)
 
 
 @router.post("/sign-in/code")
@@ -144,9 +168,8 @@ async def second_factor(request: Request, db: DbSession, ctx: Ctx, _previous: Op
     try:
         await mfa_service.check(db, member, values.get("code", "")[:40], ctx)
     except mfa_service.SecondFactorFailed as exc:
-        context = {"errors": {"code": exc.message}, "next": next_url}
-        return render(request, "accounts/second_factor.html", context, status_code=401)
-    return await _signed_in(request, db, ctx, member, next_url)
+        return await second_step_page(request, db, member, next_url, {"code": exc.message}, 401)
+    return await finish_sign_in(request, db, ctx, member, next_url)
 
 
 @router.post("/sign-out")

@@ -85,7 +85,7 @@ class VerifyEmailIn(BaseModel):
 class ChangePasswordIn(BaseModel):
     current_password: AnyPassword
     new_password: NewPassword
-    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
 
 
 class ReasonIn(BaseModel):

@@ -17,6 +17,8 @@ from app.deps import (
 )
 from app.errors import ServiceError
 from app.forms import FORM_LEVEL, form_values, validate
+from app.mfa import keys as mfa_keys
+from app.mfa.keys import KeyAnswer
 from app.security.passwords import MAX_LENGTH, MIN_LENGTH
 from app.templating import render
 from app.web import redirect
@@ -58,6 +60,7 @@ async def _account_page(
             "current_session_id": session.id,
             "errors": errors or {},
             "changed": changed,
+            "has_keys": await mfa_keys.has_any(db, member),
             "min_length": MIN_LENGTH,
             "max_length": MAX_LENGTH,
         },
@@ -77,10 +80,13 @@ async def account(
 async def change_password(
     request: Request, db: DbSession, ctx: Ctx, member: SignedInMember, session: CurrentAuthSession
 ) -> Response:
-    data, errors = validate(ChangePasswordIn, await form_values(request))
+    values = await form_values(request)
+    data, errors = validate(ChangePasswordIn, values)
     if data is not None:
         try:
-            await credentials.change_password(db, member, data, ctx, keep_session=session.id)
+            await credentials.change_password(
+                db, member, data, ctx, keep_session=session.id, key=KeyAnswer.of(values)
+            )
         except ServiceError as exc:
             errors = {exc.field or FORM_LEVEL: exc.message}
         else:

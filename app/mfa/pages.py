@@ -1,4 +1,5 @@
-"""Account security settings: the authenticator app, recovery codes and personal API tokens.
+"""Account security settings: the authenticator app, recovery codes and personal API tokens
+(security keys are added and removed in `key_pages`).
 
 Adding or removing a factor and replacing recovery codes ask for the password again (and the
 current second factor when there is one) in the same form: a session left open on a shared
@@ -18,7 +19,8 @@ from app.config import get_settings
 from app.deps import Ctx, DbSession, SignedInMember, verify_csrf
 from app.errors import ServiceError
 from app.forms import FORM_LEVEL, form_values, validate
-from app.mfa import personal_tokens, service
+from app.mfa import keys, personal_tokens, service
+from app.mfa.keys import KeyAnswer
 from app.mfa.models import TokenScope
 from app.mfa.schemas import ConfirmIn, TokenIn
 from app.policy import must_enrol_second_factor, needs_second_factor
@@ -33,7 +35,7 @@ def _qr(uri: str) -> Markup:
     return Markup(svg)  # noqa: S704 - segno's own SVG from our own URI, no member content
 
 
-async def _page(
+async def page(
     request: Request,
     db: DbSession,
     member: SignedInMember,
@@ -50,10 +52,12 @@ async def _page(
             "factor": factor if factor is not None and factor.confirmed_at is not None else None,
             "recovery_left": await service.unused_recovery_codes(db, member),
             "tokens": await personal_tokens.list_for(db, member),
+            "keys": await keys.keys_of(db, member),
             "scopes": list(TokenScope),
             "required": needs_second_factor(member)
             or must_enrol_second_factor(member, everyone=get_settings().second_factor_for_everyone),
             "errors": errors or {},
+            "failed": "",
             "enrol_secret": None,
             "qr": None,
             "recovery_codes": None,
@@ -67,16 +71,17 @@ async def _page(
 
 @router.get("/account/security")
 async def security(request: Request, db: DbSession, member: SignedInMember) -> Response:
-    return await _page(request, db, member)
+    return await page(request, db, member)
 
 
 async def _confirmed(request: Request, db: DbSession, ctx: Ctx, member: SignedInMember) -> dict[str, str]:
     """Checks the password (and second factor) sent with the form; the errors, if any."""
-    data, errors = validate(ConfirmIn, await form_values(request))
+    values = await form_values(request)
+    data, errors = validate(ConfirmIn, values)
     if data is None:
         return errors
     try:
-        await service.confirm_identity(db, member, data.password, data.code, ctx)
+        await service.confirm_identity(db, member, data.password, data.code, ctx, KeyAnswer.of(values))
     except ServiceError as exc:
         return {exc.field or FORM_LEVEL: exc.message}
     return {}
@@ -86,13 +91,13 @@ async def _confirmed(request: Request, db: DbSession, ctx: Ctx, member: SignedIn
 async def start(request: Request, db: DbSession, ctx: Ctx, member: SignedInMember) -> Response:
     errors = await _confirmed(request, db, ctx, member)
     if errors:
-        return await _page(request, db, member, errors=errors, status_code=422)
+        return await page(request, db, member, errors=errors, status_code=422)
     try:
         secret = await service.begin_enrolment(db, member, ctx.settings)
     except ServiceError as exc:
-        return await _page(request, db, member, errors={FORM_LEVEL: exc.message}, status_code=409)
+        return await page(request, db, member, errors={FORM_LEVEL: exc.message}, status_code=409)
     uri = service.provisioning_uri(secret, member, ctx.settings)
-    return await _page(request, db, member, enrol_secret=secret, qr=_qr(uri))
+    return await page(request, db, member, enrol_secret=secret, qr=_qr(uri))
 
 
 @router.post("/account/security/totp/confirm")
@@ -104,30 +109,30 @@ async def confirm(request: Request, db: DbSession, ctx: Ctx, member: SignedInMem
         secret = await service.pending_secret(db, member, ctx.settings)
         qr = _qr(service.provisioning_uri(secret, member, ctx.settings)) if secret else None
         errors = {"code" if secret else FORM_LEVEL: exc.message}
-        return await _page(request, db, member, errors=errors, enrol_secret=secret, qr=qr, status_code=422)
-    return await _page(request, db, member, recovery_codes=codes, message="The authenticator app is set up.")
+        return await page(request, db, member, errors=errors, enrol_secret=secret, qr=qr, status_code=422)
+    return await page(request, db, member, recovery_codes=codes, message="The authenticator app is set up.")
 
 
 @router.post("/account/security/totp/remove")
 async def remove(request: Request, db: DbSession, ctx: Ctx, member: SignedInMember) -> Response:
     errors = await _confirmed(request, db, ctx, member)
     if errors:
-        return await _page(request, db, member, errors=errors, status_code=422)
+        return await page(request, db, member, errors=errors, status_code=422)
     await service.remove(db, member, ctx)
-    return await _page(request, db, member, message="The authenticator app was removed.")
+    return await page(request, db, member, message="The authenticator app was removed.")
 
 
 @router.post("/account/security/recovery")
 async def new_recovery_codes(request: Request, db: DbSession, ctx: Ctx, member: SignedInMember) -> Response:
     errors = await _confirmed(request, db, ctx, member)
     if errors:
-        return await _page(request, db, member, errors=errors, status_code=422)
+        return await page(request, db, member, errors=errors, status_code=422)
     if member.second_factor_at is None:
-        return await _page(
+        return await page(
             request, db, member, errors={FORM_LEVEL: "Set up an authenticator app first."}, status_code=409
         )
     codes = await service.replace_recovery_codes(db, member)
-    return await _page(
+    return await page(
         request, db, member, recovery_codes=codes, message="New recovery codes; the old ones no longer work."
     )
 
@@ -136,12 +141,12 @@ async def new_recovery_codes(request: Request, db: DbSession, ctx: Ctx, member: 
 async def create_token(request: Request, db: DbSession, ctx: Ctx, member: SignedInMember) -> Response:
     data, errors = validate(TokenIn, await form_values(request))
     if data is None:
-        return await _page(request, db, member, errors=errors, status_code=422)
+        return await page(request, db, member, errors=errors, status_code=422)
     try:
         token, secret = await personal_tokens.create(db, member, data.name, data.scope, data.days, ctx)
     except ServiceError as exc:
-        return await _page(request, db, member, errors={"name": exc.message}, status_code=422)
-    return await _page(request, db, member, new_token=(token, secret))
+        return await page(request, db, member, errors={"name": exc.message}, status_code=422)
+    return await page(request, db, member, new_token=(token, secret))
 
 
 @router.post("/account/security/tokens/{token_id}/revoke")
@@ -149,4 +154,4 @@ async def revoke_token(
     request: Request, token_id: int, db: DbSession, ctx: Ctx, member: SignedInMember
 ) -> Response:
     await personal_tokens.revoke(db, member, token_id, ctx)
-    return await _page(request, db, member, message="The token was revoked.")
+    return await page(request, db, member, message="The token was revoked.")

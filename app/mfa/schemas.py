@@ -10,7 +10,11 @@ from app.mfa.models import TokenScope
 
 class ConfirmIn(BaseModel):
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
-    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+
+
+class KeyNameIn(BaseModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
 class TokenIn(BaseModel):

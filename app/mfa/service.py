@@ -1,4 +1,5 @@
-"""Second factors: enrolling an authenticator app, recovery codes, and checking either at sign-in.
+"""Second factors: authenticator apps, security keys and passkeys, recovery codes, and checking
+any of them at sign-in.
 
 A stolen password alone must not open an account that has a second factor: every way in (the
 sign-in form, the token endpoint, a password reset) asks for it.
@@ -21,7 +22,9 @@ from app.context import RequestContext
 from app.db import utcnow
 from app.errors import InvalidInput
 from app.mail import service as mail_service
-from app.mfa.models import KnownDevice, RecoveryCode, TotpFactor
+from app.mfa import keys
+from app.mfa.keys import KeyAnswer
+from app.mfa.models import KnownDevice, RecoveryCode, SecurityKey, TotpFactor
 from app.security import passwords, secretbox, tokens
 
 SEAL_PURPOSE = "totp secrets"
@@ -55,6 +58,11 @@ def provisioning_uri(secret: str, member: Member, settings: Settings) -> str:
 
 async def factor_of(db: AsyncSession, member: Member) -> TotpFactor | None:
     return await db.get(TotpFactor, member.id)
+
+
+async def has_app(db: AsyncSession, member: Member) -> bool:
+    factor = await factor_of(db, member)
+    return factor is not None and factor.confirmed_at is not None
 
 
 async def begin_enrolment(db: AsyncSession, member: Member, settings: Settings) -> str:
@@ -137,11 +145,57 @@ async def unused_recovery_codes(db: AsyncSession, member: Member) -> int:
 
 async def remove(db: AsyncSession, member: Member, ctx: RequestContext) -> None:
     await db.execute(delete(TotpFactor).where(TotpFactor.member_id == member.id))
-    await db.execute(delete(RecoveryCode).where(RecoveryCode.member_id == member.id))
-    member.second_factor_at = None
     await _audit(db, ctx, member, "auth.second_factor_removed")
     _notify(db, ctx, member, "The authenticator app was removed from your account")
+    await _forget_factor_if_none_left(db, member)
+
+
+async def _forget_factor_if_none_left(db: AsyncSession, member: Member) -> None:
+    """Recovery codes stand in for a factor; with none left they would be a factor of their own."""
     await db.flush()
+    has_app = await db.scalar(
+        select(TotpFactor.member_id).where(
+            TotpFactor.member_id == member.id, TotpFactor.confirmed_at.is_not(None)
+        )
+    )
+    has_key = await db.scalar(select(SecurityKey.id).where(SecurityKey.member_id == member.id).limit(1))
+    if has_app is None and has_key is None:
+        await db.execute(delete(RecoveryCode).where(RecoveryCode.member_id == member.id))
+        member.second_factor_at = None
+        await db.flush()
+
+
+async def add_key(
+    db: AsyncSession, member: Member, name: str, answer: KeyAnswer, ctx: RequestContext
+) -> list[str] | None:
+    """Returns fresh recovery codes when the key is the account's first factor."""
+    key = await keys.register(db, member, name, answer, ctx.settings)
+    codes = None
+    if member.second_factor_at is None:
+        member.second_factor_at = utcnow()
+        codes = await replace_recovery_codes(db, member)
+    await _audit(db, ctx, member, "auth.security_key_added")
+    _notify(db, ctx, member, f"A security key ({key.name}) was added to your account")
+    return codes
+
+
+async def remove_key(db: AsyncSession, member: Member, key_id: int, ctx: RequestContext) -> None:
+    key = await keys.delete_key(db, member, key_id)
+    await _audit(db, ctx, member, "auth.security_key_removed")
+    _notify(db, ctx, member, f"The security key {key.name} was removed from your account")
+    await _forget_factor_if_none_left(db, member)
+
+
+async def sign_in_with_passkey(db: AsyncSession, answer: KeyAnswer, ctx: RequestContext) -> Member:
+    """A passkey that verified its owner (PIN, fingerprint, face) proves what they have and what
+    they know or are, so it stands for password and second factor together."""
+    await ctx.limiter.hit(ctx.settings.rate_sign_in_per_address, "sign-in-ip", ctx.ip or "-")
+    key = await keys.verify(db, None, keys.PASSWORDLESS, answer, ctx.settings)
+    member = await db.get(Member, key.member_id)
+    if member is None:
+        raise keys.KeyFailed
+    await _audit(db, ctx, member, "auth.passkey_used")
+    return member
 
 
 async def _use_recovery_code(db: AsyncSession, member: Member, code: str, ctx: RequestContext) -> bool:
@@ -164,11 +218,21 @@ async def _use_recovery_code(db: AsyncSession, member: Member, code: str, ctx: R
     return True
 
 
-async def check(db: AsyncSession, member: Member, code: str, ctx: RequestContext) -> None:
-    """An authenticator code or an unused recovery code. Attempts are limited like passwords, and
-    each failure is in the audit log. Raises SecondFactorFailed."""
+async def check(
+    db: AsyncSession, member: Member, code: str, ctx: RequestContext, key: KeyAnswer | None = None
+) -> None:
+    """A security key's answer, an authenticator code or an unused recovery code. Attempts are
+    limited like passwords, and each failure is in the audit log. Raises SecondFactorFailed or
+    KeyFailed."""
     await ctx.limiter.hit(ctx.settings.rate_second_factor_per_address, "2fa-ip", ctx.ip or "-")
     await ctx.limiter.hit(ctx.settings.rate_second_factor_per_account, "2fa-account", str(member.id))
+    if key is not None:
+        try:
+            await keys.verify(db, member, keys.SECOND_FACTOR, key, ctx.settings)
+        except keys.KeyFailed:
+            await _audit(db, ctx, member, "auth.second_factor_failed", by_member=False)
+            raise
+        return
     factor = await factor_of(db, member)
     confirmed = factor is not None and factor.confirmed_at is not None
     if confirmed and factor is not None and await _accept_totp(db, factor, code, ctx.settings):
@@ -181,7 +245,12 @@ async def check(db: AsyncSession, member: Member, code: str, ctx: RequestContext
 
 
 async def confirm_identity(
-    db: AsyncSession, member: Member, password: str, code: str | None, ctx: RequestContext
+    db: AsyncSession,
+    member: Member,
+    password: str,
+    code: str | None,
+    ctx: RequestContext,
+    key: KeyAnswer | None = None,
 ) -> None:
     """Before a change to how the account is protected: the password again, and the second factor
     when there is one."""
@@ -189,7 +258,7 @@ async def confirm_identity(
     if not passwords.verify_password(passwords.hasher(ctx.settings), member.password_hash, password):
         raise InvalidInput("Your password is not correct.", field="password")
     if member.second_factor_at is not None:
-        await check(db, member, code or "", ctx)
+        await check(db, member, code or "", ctx, key)
 
 
 def pending_token(member: Member, settings: Settings) -> str:

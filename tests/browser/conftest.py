@@ -44,7 +44,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     smtp = SmtpSink()
     smtp.start()
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    # localhost rather than 127.0.0.1: WebAuthn refuses an IP address as the site it binds keys to.
+    base = f"http://localhost:{port}"
     folder = tmp_path_factory.mktemp("live")
     env = {
         **os.environ,

@@ -47,7 +47,7 @@ async def test_apply_verify_approve_and_sign_in(live_server, browser):
     await assert_accessible(applicant)
 
     mail = await wait_for_mail(smtp, APPLICANT, "verify")
-    link = re.search(r"http://127\.0\.0\.1:\d+/verify-email\?token=\S+", smtp.body(mail)).group(0)
+    link = re.search(r"http://localhost:\d+/verify-email\?token=\S+", smtp.body(mail)).group(0)
     await applicant.goto(link)
     await applicant.get_by_role("heading", name="Your address is verified").wait_for()
     await assert_accessible(applicant)

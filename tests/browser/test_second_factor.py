@@ -34,7 +34,8 @@ async def test_enrol_sign_in_with_a_code_and_with_a_recovery_code(live_server, b
     await page.get_by_role("link", name="Account").click()
     await page.get_by_role("link", name="Two-step sign-in and API tokens").click()
     await assert_accessible(page)
-    await page.get_by_label("Password").fill(PASSWORD)
+    app_section = page.get_by_role("region", name="Authenticator app")
+    await app_section.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Set up an authenticator app").click()
     figure = page.locator("figure.qr")
     await figure.locator("svg").wait_for()
@@ -66,8 +67,8 @@ async def test_enrol_sign_in_with_a_code_and_with_a_recovery_code(live_server, b
 
     await page.goto(base + "/account/security")
     assert "9 recovery codes left" in await page.locator("main").inner_text()
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_label("Code from the app or a recovery code").fill(recovery[1])
+    await app_section.get_by_label("Password").fill(PASSWORD)
+    await app_section.get_by_label("Code from the app or a recovery code").fill(recovery[1])
     await page.get_by_role("button", name="Remove the authenticator app").click()
     await page.get_by_role("status").filter(has_text="was removed").wait_for()
     assert not errors, errors
