@@ -17,7 +17,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, case, column, func, literal_column, select, table, text
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Text,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.search.models import DocumentKind, SearchDocument
@@ -120,6 +131,18 @@ class SqliteEngine:
 
 
 DOCUMENT = literal_column("search_documents.document")
+# Written exactly as in the index's definition, so that the planner recognises it.
+PAIRS = literal_column("liaison_pairs(coalesce(search_documents.title, '') || ' ' || search_documents.body)")
+
+
+def _all_pairs(phrases: list[str]) -> ColumnElement[Any]:
+    pairs = [func.liaison_pairs(phrase) for phrase in phrases]
+    combined = pairs[0]
+    for more in pairs[1:]:
+        combined = combined.op("||")(more)
+    return combined
+
+
 # asyncpg prepares statements, and after five runs PostgreSQL may switch to a generic plan that
 # cannot see how rare the words are: for a rare phrase that plan walks the whole table (seconds).
 CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
@@ -140,9 +163,12 @@ class PostgresEngine:
     """tsvector (title weighted A, body B) with a GIN index, ranked by ts_rank. Each word or phrase
     becomes its own bound plainto_tsquery/phraseto_tsquery, combined with tsquery_and/_not.
 
-    A query with a phrase first finds the documents holding all of its words, which the planner
-    estimates well (with a phrase alone it may walk the whole table in id order to find a few
-    hundred rows: 2 s on a million posts), and checks word positions only in those."""
+    A phrase is found through the index of adjacent word pairs (migration 0009): a document holding
+    the phrase holds its pairs, and few documents hold a given pair, so word positions are checked
+    in a handful of rows. Checking them in every document holding the words instead means reading
+    back tens of thousands of tsvectors for two middle-frequency words (p95 0.65 s on a million
+    posts). A phrase without pairs (one word) is narrowed by its words, which the planner estimates
+    well; with the phrase alone it may walk the whole table in id order (2 s)."""
 
     @staticmethod
     def expression(query: ParsedQuery) -> ColumnElement[Any]:
@@ -152,17 +178,21 @@ class PostgresEngine:
         return _all(parts)
 
     @staticmethod
-    def words_of(query: ParsedQuery) -> ColumnElement[Any] | None:
-        if not query.phrases:
-            return None
-        return _all([func.plainto_tsquery("english", piece) for piece in [*query.terms, *query.phrases]])
+    def words_of(query: ParsedQuery) -> ColumnElement[bool]:
+        words = _all([func.plainto_tsquery("english", piece) for piece in [*query.terms, *query.phrases]])
+        return DOCUMENT.op("@@")(words)
 
     async def _run(
-        self, db: AsyncSession, tsquery: ColumnElement[Any], where: DocumentFilter, before_id: int | None
+        self,
+        db: AsyncSession,
+        tsquery: ColumnElement[Any],
+        where: DocumentFilter,
+        before_id: int | None,
+        narrowing: list[ColumnElement[bool]] | None = None,
     ) -> list[int]:
         newest = (
             select(SearchDocument.id.label("id"), DOCUMENT.label("document"))
-            .where(DOCUMENT.op("@@")(tsquery), *_conditions(where))
+            .where(DOCUMENT.op("@@")(tsquery), *_conditions(where), *(narrowing or []))
             .order_by(SearchDocument.id.desc())
             .limit(WINDOW)
         )
@@ -179,41 +209,15 @@ class PostgresEngine:
     ) -> Window:
         await db.execute(CUSTOM_PLANS)
         await db.execute(MEMORY_COSTS)
-        words = self.words_of(query)
-        if words is not None:
-            return await self._phrases(db, self.expression(query), words, where, before_id)
-        return Window.of(await self._run(db, self.expression(query), where, before_id))
-
-    async def _phrases(
-        self,
-        db: AsyncSession,
-        tsquery: ColumnElement[Any],
-        words: ColumnElement[Any],
-        where: DocumentFilter,
-        before_id: int | None,
-    ) -> Window:
-        """Word positions are checked only in the newest documents holding all the words, a window
-        of them at a time: checking every such document means reading back and decompressing
-        tens of thousands of tsvectors for two middle-frequency words (0.65 s against 0.06 s at
-        p95 on a million posts)."""
-        newest = (
-            select(SearchDocument.id.label("id"), DOCUMENT.label("document"))
-            .where(DOCUMENT.op("@@")(words), *_conditions(where))
-            .order_by(SearchDocument.id.desc())
-            .limit(WINDOW)
-        )
-        if before_id is not None:
-            newest = newest.where(SearchDocument.id < before_id)
-        window = newest.subquery("newest")
-        hit = window.c.document.op("@@")(tsquery)
-        rows = (
-            await db.execute(
-                select(window.c.id, case((hit, func.ts_rank(window.c.document, tsquery)), else_=None))
+        narrowing: list[ColumnElement[bool]] = []
+        if query.phrases:
+            pairs = await db.scalar(select(_all_pairs(query.phrases)))
+            narrowing.append(
+                PAIRS.op("@>")(bindparam("pairs", pairs, type_=ARRAY(Text)))
+                if pairs
+                else self.words_of(query)
             )
-        ).all()
-        found = sorted((row for row in rows if row[1] is not None), key=lambda row: (-row[1], -row[0]))
-        older = min(row[0] for row in rows) if len(rows) == WINDOW else None
-        return Window([row[0] for row in found], older)
+        return Window.of(await self._run(db, self.expression(query), where, before_id, narrowing))
 
     async def prefix(
         self, db: AsyncSession, words: list[str], typing: str, where: DocumentFilter

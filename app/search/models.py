@@ -22,6 +22,7 @@ from app.db import Base, UTCDateTime, string_enum
 # Created by migrations for one engine only, so the model/migration comparison leaves them out.
 ENGINE_OWNED_TABLES = frozenset({"search_fts"})
 ENGINE_OWNED_COLUMNS = frozenset({("search_documents", "document")})
+ENGINE_OWNED_INDEXES = frozenset({"ix_search_documents_document", "ix_search_documents_pairs"})
 
 
 class DocumentKind(enum.StrEnum):
@@ -63,5 +64,5 @@ def include_name(name: str | None, type_: str, parent_names: dict[str, str | Non
     if type_ == "column":
         return (parent_names.get("table_name"), name) not in ENGINE_OWNED_COLUMNS
     if type_ == "index":
-        return name != "ix_search_documents_document"
+        return name not in ENGINE_OWNED_INDEXES
     return True

@@ -1,0 +1,45 @@
+"""search: an index of adjacent word pairs for phrases on PostgreSQL
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-30 15:42:00+00:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Each word's lexeme paired with the next one in the text, stop words skipped. A document holding a
+# phrase holds the pairs of its words, so the index narrows a phrase to a handful of documents
+# before word positions are checked.
+PAIRS_FUNCTION = """
+CREATE FUNCTION liaison_pairs(doc text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT coalesce(array_agg(DISTINCT pair), '{}') FROM (
+    SELECT lexeme || ' ' || lead(lexeme) OVER (ORDER BY pos) AS pair
+    FROM (SELECT lexeme, unnest(positions) AS pos FROM unnest(to_tsvector('english', doc))) AS words
+  ) AS pairs WHERE pair IS NOT NULL
+$$
+"""
+PAIRS_INDEX = """
+CREATE INDEX ix_search_documents_pairs ON search_documents
+USING gin (liaison_pairs(coalesce(title, '') || ' ' || body))
+"""
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(PAIRS_FUNCTION)
+    op.execute(PAIRS_INDEX)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute("DROP INDEX ix_search_documents_pairs")
+    op.execute("DROP FUNCTION liaison_pairs(text)")
