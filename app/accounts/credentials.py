@@ -1,4 +1,5 @@
-"""Passwords: changing one, and resetting a forgotten one by an e-mailed link."""
+"""Passwords and the e-mail address: changing them (after confirming it is you), and resetting a
+forgotten password by an e-mailed link."""
 
 from __future__ import annotations
 
@@ -12,15 +13,19 @@ from app.accounts.models import (
     TokenPurpose,
 )
 from app.accounts.repository import get_member_by_email
-from app.accounts.schemas import ChangePasswordIn, ResetPasswordIn
+from app.accounts.schemas import ChangeEmailIn, ChangePasswordIn, ResetPasswordIn
 from app.accounts.sessions import end_all_sessions
+from app.agencies import service as agencies_service
 from app.audit import service as audit_service
 from app.context import RequestContext
+from app.db import utcnow
 from app.errors import InvalidInput
 from app.mail import service as mail_service
 from app.mfa import service as mfa_service
 from app.mfa.keys import KeyAnswer
 from app.security import passwords
+
+EMAIL_CHANGE_HOURS = 24
 
 # --- passwords -------------------------------------------------------------------------------
 
@@ -65,6 +70,85 @@ async def change_password(
         await mfa_service.check(db, member, data.code or "", ctx, key)
     await _replace_password(
         db, member, data.new_password, ctx, action="account.password_changed", keep=keep_session
+    )
+
+
+async def request_email_change(
+    db: AsyncSession, member: Member, data: ChangeEmailIn, ctx: RequestContext, key: KeyAnswer | None = None
+) -> None:
+    """Nothing changes until the link sent to the new address is opened: the address must be
+    theirs. The old address hears of it at once, in case it was not them. Whether the new address
+    belongs to another member is not said here (that would tell who is a member), only when the
+    link is opened, to whoever holds that mailbox."""
+    await mfa_service.confirm_identity(db, member, data.password, data.code, ctx, key)
+    if data.new_email == member.email:
+        raise InvalidInput("That is already your address.", field="new_email")
+    if member.agency_id is not None:
+        domains = await agencies_service.domains_of(db, member.agency_id)
+        if domains and not agencies_service.address_at(data.new_email, domains):
+            raise InvalidInput(
+                "Officials of your agency use an address at "
+                + ", ".join(domains)
+                + "; for another address, ask a moderator to vet it.",
+                field="new_email",
+            )
+    member.pending_email = data.new_email
+    token = await one_time.issue(
+        db, member, TokenPurpose.CHANGE_EMAIL, timedelta(hours=EMAIL_CHANGE_HOURS), ctx.settings
+    )
+    await _audit(db, member, ctx, "account.email_change_requested")
+    mail_service.send_template(
+        db,
+        ctx.settings,
+        data.new_email,
+        "confirm_email_change",
+        member=member,
+        url=ctx.settings.url(f"/account/email/confirm?token={token}"),
+        hours=EMAIL_CHANGE_HOURS,
+    )
+    _tell(db, member, ctx, member.email, f"A change of your e-mail address to {data.new_email} was asked for")
+
+
+async def check_email_change(db: AsyncSession, token: str, ctx: RequestContext) -> Member:
+    member = await one_time.redeem(db, token, TokenPurpose.CHANGE_EMAIL, ctx.settings, consume=False)
+    if member.pending_email is None:
+        raise InvalidInput("This link is invalid, used or expired. Request a new one.", field="token")
+    return member
+
+
+async def confirm_email_change(db: AsyncSession, token: str, ctx: RequestContext) -> Member:
+    member = await one_time.redeem(db, token, TokenPurpose.CHANGE_EMAIL, ctx.settings)
+    new_email = member.pending_email
+    if new_email is None:
+        raise InvalidInput("This link is invalid, used or expired. Request a new one.", field="token")
+    if await get_member_by_email(db, new_email) is not None:
+        raise InvalidInput("This address belongs to another account already.", field="token")
+    old_email = member.email
+    member.email, member.pending_email, member.email_verified_at = new_email, None, utcnow()
+    await db.flush()
+    await _audit(db, member, ctx, "account.email_changed")
+    for address in (old_email, new_email):
+        _tell(db, member, ctx, address, f"Your e-mail address was changed from {old_email} to {new_email}")
+    return member
+
+
+def _tell(db: AsyncSession, member: Member, ctx: RequestContext, address: str, what: str) -> None:
+    mail_service.send_template(
+        db,
+        ctx.settings,
+        address,
+        "security_change",
+        member=member,
+        what=what,
+        when=utcnow(),
+        ip=ctx.ip or "unknown",
+        account_url=ctx.settings.url("/account"),
+    )
+
+
+async def _audit(db: AsyncSession, member: Member, ctx: RequestContext, action: str) -> None:
+    await audit_service.record(
+        db, action=action, actor_id=member.id, ip=ctx.ip, target_type="member", target_id=member.id
     )
 
 

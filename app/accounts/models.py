@@ -56,6 +56,8 @@ class Member(Base):
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.MEMBER)
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.PENDING, index=True)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Asked for, not yet confirmed from the new mailbox: sign-in and mail still use `email`.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str | None] = mapped_column(Text)
@@ -105,6 +107,7 @@ class AuthSession(Base):
 class TokenPurpose(enum.StrEnum):
     VERIFY_EMAIL = "verify-email"
     RESET_PASSWORD = "reset-password"
+    CHANGE_EMAIL = "change-email"
     API = "api"
 
 

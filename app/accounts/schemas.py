@@ -88,6 +88,12 @@ class ChangePasswordIn(BaseModel):
     code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
 
 
+class ChangeEmailIn(BaseModel):
+    new_email: Email
+    password: AnyPassword
+    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+
+
 class ReasonIn(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=1000)]
 

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from app.accounts import credentials, service, sessions
 from app.accounts.models import Status
-from app.accounts.schemas import ChangePasswordIn
+from app.accounts.schemas import ChangeEmailIn, ChangePasswordIn
 from app.deps import (
     Ctx,
     CurrentAuthSession,
@@ -49,6 +49,8 @@ async def _account_page(
     *,
     errors: dict[str, str] | None = None,
     changed: bool = False,
+    email_sent: str | None = None,
+    email_errors: dict[str, str] | None = None,
     status_code: int = 200,
     block: str | None = None,
 ) -> Response:
@@ -60,6 +62,8 @@ async def _account_page(
             "current_session_id": session.id,
             "errors": errors or {},
             "changed": changed,
+            "email_sent": email_sent,
+            "email_errors": email_errors or {},
             "has_keys": await mfa_keys.has_any(db, member),
             "min_length": MIN_LENGTH,
             "max_length": MAX_LENGTH,
@@ -67,6 +71,45 @@ async def _account_page(
         status_code=status_code,
         block=block,
     )
+
+
+@router.post("/account/email")
+async def change_email(
+    request: Request, db: DbSession, ctx: Ctx, member: SignedInMember, session: CurrentAuthSession
+) -> Response:
+    values = await form_values(request)
+    data, errors = validate(ChangeEmailIn, values)
+    if data is not None:
+        try:
+            await credentials.request_email_change(db, member, data, ctx, KeyAnswer.of(values))
+        except ServiceError as exc:
+            errors = {exc.field or FORM_LEVEL: exc.message}
+        else:
+            return await _account_page(request, db, member, session, email_sent=data.new_email, block="email")
+    return await _account_page(
+        request, db, member, session, email_errors=errors, status_code=422, block="email"
+    )
+
+
+@router.get("/account/email/confirm")
+async def confirm_email_page(request: Request, db: DbSession, ctx: Ctx, token: str = "") -> Response:
+    """Only shows a button: mail scanners that open links must not change the address."""
+    try:
+        member = await credentials.check_email_change(db, token[:2000], ctx)
+    except ServiceError as exc:
+        return render(request, "accounts/verify_failed.html", {"message": exc.message}, status_code=400)
+    context = {"token": token, "new_email": member.pending_email, "changed_to": None}
+    return render(request, "accounts/email_confirm.html", context)
+
+
+@router.post("/account/email/confirm")
+async def confirm_email(request: Request, db: DbSession, ctx: Ctx) -> Response:
+    token = (await form_values(request)).get("token", "")[:2000]
+    try:
+        member = await credentials.confirm_email_change(db, token, ctx)
+    except ServiceError as exc:
+        return render(request, "accounts/verify_failed.html", {"message": exc.message}, status_code=400)
+    return render(request, "accounts/email_confirm.html", {"changed_to": member.email})
 
 
 @router.get("/account")

@@ -47,8 +47,16 @@ def domain_matches(agency: Agency | None, email: str) -> bool:
     """True when the address is at one of the agency's domains or a subdomain of one."""
     if agency is None:
         return False
+    return address_at(email, [d.domain for d in agency.domains])
+
+
+def address_at(email: str, domains: list[str]) -> bool:
     host = email.rpartition("@")[2].lower()
-    return any(host == d.domain or host.endswith("." + d.domain) for d in agency.domains)
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
+
+
+async def domains_of(db: AsyncSession, agency_id: int) -> list[str]:
+    return list(await db.scalars(select(AgencyDomain.domain).where(AgencyDomain.agency_id == agency_id)))
 
 
 async def _check_domains_free(db: AsyncSession, domains: list[str], agency_id: int | None) -> None:

@@ -3,6 +3,8 @@ Chromium's virtual authenticator standing in for a phone or security key; axe-co
 
 from __future__ import annotations
 
+import re
+
 from tests.browser.test_application_journey import assert_accessible
 from tests.support.factories import PASSWORD
 
@@ -81,5 +83,30 @@ async def test_register_a_passkey_then_sign_in_with_it_with_and_without_the_pass
     await removing.get_by_role("status").filter(has_text="answered").wait_for()
     await removing.get_by_role("button", name="Remove Laptop passkey").click()
     await page.get_by_role("status").filter(has_text="was removed").wait_for()
+    await assert_accessible(page)
+    assert not errors, errors
+
+
+async def test_change_the_e_mail_address_from_the_new_mailbox(live_server, browser):
+    """On the same server as the passkey test, after it: the colleague signs in with the password."""
+    base = live_server.url
+    page, errors, _, _ = await _page_with_authenticator(browser)
+    await _password(page, base)
+    await page.get_by_role("heading", name="Discussions").wait_for()
+    await page.goto(base + "/account")
+    form = page.locator("#email form")
+    await form.get_by_label("New e-mail address").fill("goran@policija.mup.hr")
+    await form.get_by_label("Password").fill(PASSWORD)
+    await form.get_by_role("button", name="Change e-mail address").click()
+    await page.get_by_role("status").filter(has_text="We sent a link to goran@policija.mup.hr").wait_for()
+    await assert_accessible(page)
+    mail = await live_server.smtp.wait_for("goran@policija.mup.hr", "Confirm your new e-mail address")
+    link = re.search(
+        r"http://localhost:\d+/account/email/confirm\?token=\S+", live_server.smtp.body(mail)
+    ).group(0)
+    await page.goto(link)
+    await assert_accessible(page)
+    await page.get_by_role("button", name="Use this address").click()
+    await page.get_by_role("heading", name="Your e-mail address is changed").wait_for()
     await assert_accessible(page)
     assert not errors, errors

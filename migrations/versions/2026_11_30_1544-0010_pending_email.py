@@ -1,0 +1,26 @@
+"""pending email
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-30 15:44:39.754299+00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("pending_email", sa.String(length=254), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.drop_column("pending_email")
