@@ -283,3 +283,17 @@ async def test_the_password_is_changed_with_the_key_as_second_factor(client, db)
     form |= {"key_ceremony": challenge.json()["ceremony"], "key_response": answer}
     changed = await post_form(client, "/account/password", form, page="/account")
     assert changed.status_code == 200 and "password was changed" in changed.text
+
+
+async def test_asking_again_replaces_the_unanswered_ceremony(client, db):
+    member, authenticator, _ = await _member_with_key(client, db)
+    first = await _post(client, f"{SECURITY}/keys/challenge", {})
+    second = await _post(client, f"{SECURITY}/keys/challenge", {})
+    waiting = select(func.count(KeyChallenge.id)).where(KeyChallenge.member_id == member.id)
+    assert await db.scalar(waiting) == 1
+    late = authenticator.answer(first.json())
+    form = {"password": PASSWORD, "code": "", "key_ceremony": first.json()["ceremony"], "key_response": late}
+    assert (await _post(client, f"{SECURITY}/recovery", form)).status_code == 422
+    fresh = authenticator.answer(second.json())
+    form |= {"key_ceremony": second.json()["ceremony"], "key_response": fresh}
+    assert (await _post(client, f"{SECURITY}/recovery", form)).status_code == 200

@@ -130,6 +130,8 @@ async def second_step(request: Request, db: DbSession, ctx: Ctx, _previous: Opti
 
 @router.post("/sign-in/passkey/options")
 async def passkey_options(db: DbSession, ctx: Ctx) -> Response:
+    """Anyone may ask, so asking counts against the address like a sign-in attempt."""
+    await ctx.limiter.hit(ctx.settings.rate_sign_in_per_address, "sign-in-ip", ctx.ip or "-")
     return await _options(db, ctx, None, keys.PASSWORDLESS)
 
 

@@ -91,8 +91,14 @@ _TRANSPORTS = {t.value for t in AuthenticatorTransport}
 
 
 async def _new_ceremony(db: AsyncSession, member: Member | None, purpose: str) -> tuple[str, bytes]:
+    """Expired ceremonies go, and so does a member's earlier unanswered one for the same purpose:
+    asking again and again cannot pile rows up."""
     now = utcnow()
     await db.execute(delete(KeyChallenge).where(KeyChallenge.expires_at < now))
+    if member is not None:
+        await db.execute(
+            delete(KeyChallenge).where(KeyChallenge.member_id == member.id, KeyChallenge.purpose == purpose)
+        )
     ceremony, challenge = secrets.token_urlsafe(32), secrets.token_bytes(32)
     db.add(
         KeyChallenge(
