@@ -170,6 +170,10 @@ async def test_a_phrase_is_found_behind_windows_of_documents_with_only_its_words
     found = await service.search(db, reader, '"border crossing"', Filters())
     assert {r.title for r in found.results} == {"Old 0", "Old 1"} and found.summary == "2 results"
     assert len((await service.search(db, reader, "border crossing", Filters())).results) == 12
+    for i in range(6):
+        await make_thread(db, reader, category, title=f"Newest {i}", body="Each border crossing reported.")
+    found = await service.search(db, reader, '"border crossing"', Filters())
+    assert found.summary == "8 results", "a common phrase goes on window by window"
 
 
 def test_what_cannot_be_searched_for_is_explained():

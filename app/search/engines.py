@@ -22,6 +22,7 @@ from sqlalchemy import (
     ColumnElement,
     Text,
     bindparam,
+    case,
     column,
     func,
     literal_column,
@@ -50,20 +51,23 @@ WINDOW = 1000
 
 @dataclass(frozen=True)
 class Window:
-    """Matches best first, and where the next, older window starts (None: nothing older)."""
+    """Matches best first, and where the next, older window starts (None: nothing older).
+    `sparse` tells the engine that the phrase asked for is rare among documents holding its words,
+    so that it looks for the next window another way."""
 
     ids: list[int]
     older: int | None
+    sparse: bool = False
 
     @classmethod
-    def of(cls, ids: list[int]) -> Window:
+    def of(cls, ids: list[int], *, sparse: bool = False) -> Window:
         """A full window may have older matches behind it; a short one was the last."""
-        return cls(ids, min(ids) if len(ids) == WINDOW else None)
+        return cls(ids, min(ids) if len(ids) == WINDOW else None, sparse)
 
 
 class Engine(Protocol):
     async def match(
-        self, db: AsyncSession, query: ParsedQuery, where: DocumentFilter, before_id: int | None
+        self, db: AsyncSession, query: ParsedQuery, where: DocumentFilter, previous: Window | None
     ) -> Window: ...
 
     async def prefix(
@@ -119,8 +123,9 @@ class SqliteEngine:
         return list(await db.scalars(select(window.c.id).order_by(window.c.score, window.c.id.desc())))
 
     async def match(
-        self, db: AsyncSession, query: ParsedQuery, where: DocumentFilter, before_id: int | None
+        self, db: AsyncSession, query: ParsedQuery, where: DocumentFilter, previous: Window | None
     ) -> Window:
+        before_id = previous.older if previous is not None else None
         return Window.of(await self._run(db, self.expression(query), where, before_id))
 
     async def prefix(
@@ -131,12 +136,15 @@ class SqliteEngine:
 
 
 DOCUMENT = literal_column("search_documents.document")
-# Written exactly as in the index's definition, so that the planner recognises it.
-PAIRS = literal_column("liaison_pairs(coalesce(search_documents.title, '') || ' ' || search_documents.body)")
+# As in the index's definition (migration 0009), so that the planner recognises it.
+PAIRS = literal_column("liaison_pairs(search_documents.document)")
+# Below this share of phrase matches among the documents holding its words, a phrase is looked for
+# through the index of word pairs.
+SPARSE = 0.02
 
 
 def _all_pairs(phrases: list[str]) -> ColumnElement[Any]:
-    pairs = [func.liaison_pairs(phrase) for phrase in phrases]
+    pairs = [func.liaison_pairs(func.to_tsvector("english", phrase)) for phrase in phrases]
     combined = pairs[0]
     for more in pairs[1:]:
         combined = combined.op("||")(more)
@@ -163,12 +171,14 @@ class PostgresEngine:
     """tsvector (title weighted A, body B) with a GIN index, ranked by ts_rank. Each word or phrase
     becomes its own bound plainto_tsquery/phraseto_tsquery, combined with tsquery_and/_not.
 
-    A phrase is found through the index of adjacent word pairs (migration 0009): a document holding
-    the phrase holds its pairs, and few documents hold a given pair, so word positions are checked
-    in a handful of rows. Checking them in every document holding the words instead means reading
-    back tens of thousands of tsvectors for two middle-frequency words (p95 0.65 s on a million
-    posts). A phrase without pairs (one word) is narrowed by its words, which the planner estimates
-    well; with the phrase alone it may walk the whole table in id order (2 s)."""
+    Phrases: GIN finds the documents holding the words, but each must then be read back to check
+    positions, which for two middle-frequency words means tens of thousands of rows (p95 0.65 s on
+    a million posts). So positions are first checked among the newest `WINDOW` documents holding
+    the words; a common phrase fills its window from those. When few of them hold the phrase, the
+    next windows come through the index of adjacent word pairs (migration 0009), where a rare
+    phrase is a handful of rows; for a common one that index would list far too many. The phrase
+    is never asked for alone: the planner misjudges phrase selectivity and may walk the whole
+    table in id order (2 s)."""
 
     @staticmethod
     def expression(query: ParsedQuery) -> ColumnElement[Any]:
@@ -183,16 +193,11 @@ class PostgresEngine:
         return DOCUMENT.op("@@")(words)
 
     async def _run(
-        self,
-        db: AsyncSession,
-        tsquery: ColumnElement[Any],
-        where: DocumentFilter,
-        before_id: int | None,
-        narrowing: list[ColumnElement[bool]] | None = None,
+        self, db: AsyncSession, tsquery: ColumnElement[Any], where: DocumentFilter, before_id: int | None
     ) -> list[int]:
         newest = (
             select(SearchDocument.id.label("id"), DOCUMENT.label("document"))
-            .where(DOCUMENT.op("@@")(tsquery), *_conditions(where), *(narrowing or []))
+            .where(DOCUMENT.op("@@")(tsquery), *_conditions(where))
             .order_by(SearchDocument.id.desc())
             .limit(WINDOW)
         )
@@ -205,19 +210,76 @@ class PostgresEngine:
         return list(await db.scalars(ranked))
 
     async def match(
-        self, db: AsyncSession, query: ParsedQuery, where: DocumentFilter, before_id: int | None
+        self, db: AsyncSession, query: ParsedQuery, where: DocumentFilter, previous: Window | None
     ) -> Window:
         await db.execute(CUSTOM_PLANS)
         await db.execute(MEMORY_COSTS)
-        narrowing: list[ColumnElement[bool]] = []
-        if query.phrases:
-            pairs = await db.scalar(select(_all_pairs(query.phrases)))
-            narrowing.append(
-                PAIRS.op("@>")(bindparam("pairs", pairs, type_=ARRAY(Text)))
-                if pairs
-                else self.words_of(query)
+        before_id = previous.older if previous is not None else None
+        tsquery = self.expression(query)
+        if not query.phrases:
+            return Window.of(await self._run(db, tsquery, where, before_id))
+        if previous is not None and previous.sparse:
+            return await self._through_pairs(db, query, tsquery, where, before_id)
+        return await self._among_newest(db, query, tsquery, where, before_id)
+
+    async def _among_newest(
+        self,
+        db: AsyncSession,
+        query: ParsedQuery,
+        tsquery: ColumnElement[Any],
+        where: DocumentFilter,
+        before_id: int | None,
+    ) -> Window:
+        newest = (
+            select(SearchDocument.id.label("id"), DOCUMENT.label("document"))
+            .where(self.words_of(query), *_conditions(where))
+            .order_by(SearchDocument.id.desc())
+            .limit(WINDOW)
+        )
+        if before_id is not None:
+            newest = newest.where(SearchDocument.id < before_id)
+        window = newest.subquery("newest")
+        hit = window.c.document.op("@@")(tsquery)
+        rows = (
+            await db.execute(
+                select(window.c.id, case((hit, func.ts_rank(window.c.document, tsquery)), else_=None))
             )
-        return Window.of(await self._run(db, self.expression(query), where, before_id, narrowing))
+        ).all()
+        found = sorted((row for row in rows if row[1] is not None), key=lambda row: (-row[1], -row[0]))
+        older = min(row[0] for row in rows) if len(rows) == WINDOW else None
+        return Window([row[0] for row in found], older, sparse=len(found) < SPARSE * WINDOW)
+
+    async def _through_pairs(
+        self,
+        db: AsyncSession,
+        query: ParsedQuery,
+        tsquery: ColumnElement[Any],
+        where: DocumentFilter,
+        before_id: int | None,
+    ) -> Window:
+        """Every older document holding the phrase's word pairs, positions checked outside the
+        index scan (OFFSET 0 keeps them out of it: there, a recheck would work the pairs out again
+        for every row)."""
+        pairs = await db.scalar(select(_all_pairs(query.phrases)))
+        if not pairs:
+            return await self._among_newest(db, query, tsquery, where, before_id)
+        holding = select(SearchDocument.id.label("id"), DOCUMENT.label("document")).where(
+            PAIRS.op("@>")(bindparam("pairs", pairs, type_=ARRAY(Text))), *_conditions(where)
+        )
+        if before_id is not None:
+            holding = holding.where(SearchDocument.id < before_id)
+        candidates = holding.offset(0).subquery("holding")
+        newest = (
+            select(candidates.c.id, candidates.c.document)
+            .where(candidates.c.document.op("@@")(tsquery))
+            .order_by(candidates.c.id.desc())
+            .limit(WINDOW)
+            .subquery("newest")
+        )
+        ranked = select(newest.c.id).order_by(
+            func.ts_rank(newest.c.document, tsquery).desc(), newest.c.id.desc()
+        )
+        return Window.of(list(await db.scalars(ranked)), sparse=True)
 
     async def prefix(
         self, db: AsyncSession, words: list[str], typing: str, where: DocumentFilter

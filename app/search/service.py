@@ -194,7 +194,7 @@ async def search(db: AsyncSession, member: Member, text: str, filters: Filters, 
     engine = engines.engine_for(db)
     wanted = page * PER_PAGE + 1
     visible: list[Result] = []
-    before_id: int | None = None
+    window: engines.Window | None = None
     examined = 0
     windows = 0
     while len(visible) < wanted:
@@ -202,7 +202,7 @@ async def search(db: AsyncSession, member: Member, text: str, filters: Filters, 
             result.exhausted = False
             break
         windows += 1
-        window = await engine.match(db, query, where, before_id)
+        window = await engine.match(db, query, where, window)
         for start in range(0, len(window.ids), BATCH):
             if len(visible) >= wanted or examined >= MOST_EXAMINED:
                 result.exhausted = False
@@ -213,7 +213,6 @@ async def search(db: AsyncSession, member: Member, text: str, filters: Filters, 
         else:
             if window.older is None:
                 break
-            before_id = window.older
             continue
         break
     else:
