@@ -42,6 +42,7 @@ REGISTER = "register"
 SECOND_FACTOR = "second-factor"
 PASSWORDLESS = "passwordless"
 _FAILURES = (webauthn_errors.WebAuthnException, ValueError, TypeError, KeyError)
+_TRANSPORTS = {t.value for t in AuthenticatorTransport}
 
 
 class KeyFailed(InvalidInput):
@@ -85,9 +86,6 @@ def _descriptor(key: SecurityKey) -> PublicKeyCredentialDescriptor:
     return PublicKeyCredentialDescriptor(
         id=webauthn.base64url_to_bytes(key.credential_id), transports=transports or None
     )
-
-
-_TRANSPORTS = {t.value for t in AuthenticatorTransport}
 
 
 async def _new_ceremony(db: AsyncSession, member: Member | None, purpose: str) -> tuple[str, bytes]:
