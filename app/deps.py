@@ -26,11 +26,11 @@ from app.policy import (
     check_can_administer,
     check_can_read_audit,
     check_can_vet,
-    check_member_second_factor,
     check_staff_second_factor,
     check_token_allows,
 )
 from app.security import csrf
+from app.sitewide import service as sitewide_service
 
 
 class SignInRequired(Exception):
@@ -136,10 +136,10 @@ def get_auth_session(request: Request, _member: SignedInMember) -> AuthSession:
 CurrentAuthSession = Annotated[AuthSession, Depends(get_auth_session)]
 
 
-async def get_current_member(member: SignedInMember) -> Member:
+async def get_current_member(member: SignedInMember, db: DbSession) -> Member:
     if not member.is_active:
         raise NotVetted
-    check_member_second_factor(member, everyone=get_settings().second_factor_for_everyone)
+    await sitewide_service.enforce_second_factor(db, member)
     return member
 
 
@@ -199,10 +199,10 @@ async def get_api_member(
 ApiSignedIn = Annotated[Member, Depends(get_api_member)]
 
 
-async def get_api_active_member(member: ApiSignedIn) -> Member:
+async def get_api_active_member(member: ApiSignedIn, db: DbSession) -> Member:
     if not member.is_active:
         raise NotVetted
-    check_member_second_factor(member, everyone=get_settings().second_factor_for_everyone)
+    await sitewide_service.enforce_second_factor(db, member)
     return member
 
 

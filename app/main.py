@@ -50,6 +50,7 @@ from app.search import pages as search_pages
 from app.security.csrf import CsrfCookieMiddleware
 from app.security.headers import SecurityHeadersMiddleware
 from app.security.ratelimit import RateLimited, RateLimiter
+from app.sitewide import pages as sitewide_pages
 from app.templating import is_htmx
 from app.vetting import api as vetting_api
 from app.vetting import pages as vetting_pages
@@ -86,6 +87,7 @@ PAGE_ROUTERS = (
     vetting_pages.router,
     agencies_pages.router,
     accounts_admin_pages.router,
+    sitewide_pages.router,
     audit_pages.router,
 )
 

@@ -24,9 +24,10 @@ from app.forum.models import (
     ThreadParticipant,
 )
 from app.groups.models import GroupMembership, MemberGroup
-from app.mfa.models import ApiToken, KnownDevice, RecoveryCode, TotpFactor
+from app.mfa.models import ApiToken, KeyChallenge, KnownDevice, RecoveryCode, SecurityKey, TotpFactor
 from app.notifications.models import Notification
 from app.search.models import SearchDocument
+from app.sitewide.models import SiteSetting
 
 __all__ = [
     "DigestDelivery",
@@ -57,6 +58,9 @@ __all__ = [
     "KnownDevice",
     "RecoveryCode",
     "TotpFactor",
+    "KeyChallenge",
+    "SecurityKey",
+    "SiteSetting",
     "SearchDocument",
     "Subscription",
     "Thread",

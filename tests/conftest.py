@@ -26,6 +26,7 @@ from app.cli import _alembic_config  # noqa: E402
 from app.db import create_engine  # noqa: E402
 from app.mail.service import Postman, SmtpMailer  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.sitewide import service as sitewide_service  # noqa: E402
 from tests.support.smtp import SmtpSink  # noqa: E402
 
 CLIENT_IP = "203.0.113.7"
@@ -109,6 +110,7 @@ async def app(app_instance, sessionmaker, smtp):  # type: ignore[no-untyped-def]
     app_instance.state.sessionmaker = sessionmaker
     app_instance.state.postman = Postman(SmtpMailer(f"smtp://127.0.0.1:{smtp.port}"))
     await app_instance.state.limiter.reset()
+    sitewide_service.forget()
     yield app_instance
     await app_instance.state.postman.drain()
 

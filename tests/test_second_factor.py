@@ -14,7 +14,7 @@ from app.audit.models import AuditEvent
 from app.mfa.models import RecoveryCode, TotpFactor
 from app.policy import must_enrol_second_factor
 from tests.support.factories import PASSWORD, make_member
-from tests.support.web import csrf_token, post_form, sign_in
+from tests.support.web import api_token, csrf_token, post_form, sign_in
 
 SECRET_IN_PAGE = re.compile(r"Key: <code>([A-Z2-7]+)</code>")
 CODES_IN_PAGE = re.compile(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>")
@@ -257,10 +257,50 @@ async def test_an_agency_or_the_site_can_require_it_of_members(client, other_cli
     await sign_in(other_client, elsewhere.email)
     assert (await other_client.get("/articles")).status_code == 200
     everyone = get_settings().model_copy(update={"second_factor_for_everyone": True})
-    monkeypatch.setattr("app.deps.get_settings", lambda: everyone)
+    monkeypatch.setattr("app.sitewide.service.get_settings", lambda: everyone)
     sent = await other_client.get("/articles")
     assert sent.status_code == 303 and sent.headers["location"].startswith("/account/security")
     assert not must_enrol_second_factor(admin, everyone=True), "those who have one go on"
+
+
+async def test_an_admin_can_require_it_of_every_member(client, other_client, db, monkeypatch):
+    admin = await make_member(db, role=Role.ADMIN)
+    member = await make_member(db)
+    await db.commit()
+    await sign_in(other_client, member.email)
+    bearer = await api_token(other_client, member.email)
+    assert (await other_client.get("/articles")).status_code == 200
+    assert (await other_client.get("/admin/settings")).status_code == 403
+    refused = await post_form(
+        other_client, "/admin/settings", {"second_factor_for_everyone": "1"}, page="/account"
+    )
+    assert refused.status_code == 403
+
+    await sign_in(client, admin.email)
+    page = await client.get("/admin/settings")
+    assert page.status_code == 200 and "Require two-step sign-in of every member" in page.text
+    saved = await post_form(
+        client, "/admin/settings", {"second_factor_for_everyone": "1"}, page="/admin/settings"
+    )
+    assert saved.status_code == 200 and "checked" in saved.text
+    for path in ("/", "/articles"):
+        sent = await other_client.get(path)
+        assert sent.status_code == 303 and sent.headers["location"].startswith("/account/security"), path
+    assert (await other_client.get("/api/v1/categories", headers=bearer)).status_code == 403
+    assert "must use two-step sign-in" in (await other_client.get("/account/security")).text
+    audited = select(func.count(AuditEvent.id)).where(AuditEvent.action == "site.second_factor_for_everyone")
+    assert await db.scalar(audited) == 1
+
+    await post_form(client, "/admin/settings", {}, page="/admin/settings")
+    assert (await other_client.get("/articles")).status_code == 200
+
+    from app.config import get_settings
+
+    forced = get_settings().model_copy(update={"second_factor_for_everyone": True})
+    monkeypatch.setattr("app.sitewide.pages.get_settings", lambda: forced)
+    monkeypatch.setattr("app.sitewide.service.get_settings", lambda: forced)
+    page = await client.get("/admin/settings")
+    assert "cannot be turned off here" in page.text and 'type="checkbox"' not in page.text
 
 
 async def test_two_requests_racing_with_one_code_do_not_both_pass(db):

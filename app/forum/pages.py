@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.accounts import service as accounts_service
-from app.config import get_settings
 from app.deps import Ctx, CurrentMember, DbSession, OptionalMember, verify_csrf
 from app.errors import ServiceError
 from app.forms import FORM_LEVEL, form_values, validate
@@ -18,9 +17,9 @@ from app.policy import (
     can_moderate,
     can_see_content,
     can_see_edit_history,
-    check_member_second_factor,
     visible_categories,
 )
+from app.sitewide import service as sitewide_service
 from app.templating import render
 from app.web import redirect
 
@@ -33,7 +32,7 @@ async def home(request: Request, db: DbSession, member: OptionalMember) -> Respo
         return render(request, "home/landing.html")
     if not can_see_content(member):
         return redirect(request, "/application")
-    check_member_second_factor(member, everyone=get_settings().second_factor_for_everyone)
+    await sitewide_service.enforce_second_factor(db, member)
     return render(
         request,
         "forum/index.html",

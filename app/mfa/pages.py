@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from app.config import get_settings
 from app.deps import Ctx, DbSession, SignedInMember, verify_csrf
 from app.errors import ServiceError
 from app.forms import FORM_LEVEL, form_values, validate
@@ -24,6 +23,7 @@ from app.mfa.keys import KeyAnswer
 from app.mfa.models import TokenScope
 from app.mfa.schemas import ConfirmIn, TokenIn
 from app.policy import must_enrol_second_factor, needs_second_factor
+from app.sitewide import service as sitewide_service
 from app.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
@@ -55,7 +55,9 @@ async def page(
             "keys": await keys.keys_of(db, member),
             "scopes": list(TokenScope),
             "required": needs_second_factor(member)
-            or must_enrol_second_factor(member, everyone=get_settings().second_factor_for_everyone),
+            or must_enrol_second_factor(
+                member, everyone=await sitewide_service.everyone_needs_second_factor(db)
+            ),
             "errors": errors or {},
             "failed": "",
             "enrol_secret": None,

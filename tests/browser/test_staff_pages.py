@@ -22,6 +22,7 @@ async def test_admin_pages_are_accessible(live_server, browser):
         ("Groups", "Member groups"),
         ("Agencies", "Agencies"),
         ("Members", "Members"),
+        ("Settings", "Site settings"),
         ("Account", "Your account"),
         ("Notifications", "Notifications"),
     ]:
