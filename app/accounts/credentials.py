@@ -89,7 +89,7 @@ async def request_email_change(
             raise InvalidInput(
                 "Officials of your agency use an address at "
                 + ", ".join(domains)
-                + "; for another address, ask a moderator to vet it.",
+                + ": that is what vouched for you when you were vetted.",
                 field="new_email",
             )
     member.pending_email = data.new_email
