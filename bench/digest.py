@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.run import PG_BENCH, ROOT, _env, _fresh_postgres
+from bench.run import ROOT, _env, bench_database
 from bench.seed import seed
 
 
@@ -60,15 +60,7 @@ def _send(env: dict[str, str], processes: int) -> tuple[float, float, str]:
 
 
 def run_engine(engine: str, sizes: dict[str, int], processes: int, concurrency: int) -> dict[str, object]:
-    if engine == "sqlite":
-        path = ROOT / "var" / "bench-digest.db"
-        path.parent.mkdir(exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite+aiosqlite:///{path}"
-    else:
-        asyncio.run(_fresh_postgres())
-        url = PG_BENCH
+    url = bench_database(engine, "liaison_bench_digest")
     port = _free_port()
     env = {
         **_env(url, 8765),

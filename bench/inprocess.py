@@ -1,6 +1,6 @@
 """CPU cost per request of the benchmark pages, measured in-process on one core.
 
-Run after `python -m bench.run` (which leaves var/bench.db and the liaison_bench database):
+Run after `python -m bench.run` (which leaves var/liaison_bench.db and the liaison_bench database):
 
     .venv/bin/python -m bench.inprocess                      # SQLite
     .venv/bin/python -m bench.inprocess postgresql+asyncpg://postgres@127.0.0.1:5432/liaison_bench
@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from bench.run import ROOT
 
-DEFAULT_URL = f"sqlite+aiosqlite:///{ROOT / 'var' / 'bench.db'}"
+DEFAULT_URL = f"sqlite+aiosqlite:///{ROOT / 'var' / 'liaison_bench.db'}"
 
 
 async def measure(url: str, paths: list[str], repeat: int, profile: bool) -> None:

@@ -25,20 +25,35 @@ from bench.seed import seed
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-PG_BENCH = "postgresql+asyncpg://postgres@127.0.0.1:5432/liaison_bench"
+PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-async def _fresh_postgres() -> None:
+async def _fresh_postgres(name: str) -> None:
     from sqlalchemy import text
 
     from app.db import create_engine
 
     engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     async with engine.connect() as conn:
-        await conn.execute(text("DROP DATABASE IF EXISTS liaison_bench WITH (FORCE)"))
-        await conn.execute(text("CREATE DATABASE liaison_bench"))
+        await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        await conn.execute(text(f"CREATE DATABASE {name}"))
     await engine.dispose()
+
+
+def bench_database(engine: str, name: str, *, reuse: bool = False) -> str:
+    """Each benchmark has its own SQLite file and PostgreSQL database (`name`), emptied unless
+    `reuse`: running one benchmark leaves the others' seeds alone."""
+    if engine == "sqlite":
+        path = ROOT / "var" / f"{name}.db"
+        path.parent.mkdir(exist_ok=True)
+        if not reuse:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite+aiosqlite:///{path}"
+    if not reuse:
+        asyncio.run(_fresh_postgres(name))
+    return f"{PG_SERVER}/{name}"
 
 
 def _env(url: str, port: int) -> dict[str, str]:
@@ -80,15 +95,7 @@ def _wrk(url: str, cookie: str, duration: int, connections: int) -> dict[str, fl
 
 def run_engine(engine: str, duration: int, connections: int, sizes: dict[str, int]) -> dict[str, object]:
     port = 8765
-    if engine == "sqlite":
-        path = ROOT / "var" / "bench.db"
-        path.parent.mkdir(exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite+aiosqlite:///{path}"
-    else:
-        asyncio.run(_fresh_postgres())
-        url = PG_BENCH
+    url = bench_database(engine, "liaison_bench")
     env = _env(url, port)
     os.environ.update({k: v for k, v in env.items() if k.startswith("LIAISON_")})
     subprocess.run(

@@ -22,11 +22,10 @@ import statistics
 import string
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.run import PG_BENCH, ROOT, _env, _fresh_postgres
+from bench.run import ROOT, _env, bench_database
 from bench.seed import WORDS, seed
 
 DOCUMENTS_FROM_POSTS = """
@@ -169,17 +168,7 @@ def run_engine(engine: str, sizes: dict[str, int], rounds: int, count: int, reus
     import subprocess
     import sys
 
-    if engine == "sqlite":
-        path = ROOT / "var" / "bench-search.db"
-        path.parent.mkdir(exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            if not reuse:
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite+aiosqlite:///{path}"
-    else:
-        if not reuse:
-            asyncio.run(_fresh_postgres())
-        url = PG_BENCH
+    url = bench_database(engine, "liaison_bench_search", reuse=reuse)
     env = _env(url, 8765)
     os.environ.update({k: v for k, v in env.items() if k.startswith("LIAISON_")})
     subprocess.run(
