@@ -258,6 +258,14 @@ async def test_comments_replies_notifications_and_moderation(client, other_clien
     own = await post_form(client, f"/ac/{top_id + 2}/delete", page=f"/a/{article.id}", htmx=True)
     assert own.status_code == 200 and "This comment was deleted." in own.text
     await db.refresh(article)
+    assert article.comment_count == 1, "the list counts neither the hidden nor the deleted comment"
+    await post_form(
+        other_client, f"/ac/{top_id}/hide", {"reason": "still off topic"}, page=f"/a/{article.id}"
+    )
+    await db.refresh(article)
+    assert article.comment_count == 1, "hiding twice takes one away once"
+    await post_form(other_client, f"/ac/{top_id}/unhide", page=f"/a/{article.id}")
+    await db.refresh(article)
     assert article.comment_count == 2
 
 

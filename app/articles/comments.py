@@ -46,9 +46,7 @@ async def add(
         created_at=utcnow(),
     )
     db.add(comment)
-    await db.execute(
-        update(Article).where(Article.id == article.id).values(comment_count=Article.comment_count + 1)
-    )
+    await _count(db, article.id, 1)
     await db.flush()
     await db.refresh(comment, ["author"])
     targets = {a.member_id: NotificationKind.COMMENT for a in article.authors}
@@ -115,12 +113,8 @@ async def edit(db: AsyncSession, member: Member, comment_id: int, body: str) -> 
 async def remove(db: AsyncSession, member: Member, comment_id: int, ctx: RequestContext) -> Comment:
     comment = await queries.comment(db, member, comment_id)
     check_can_delete_comment(member, comment)
-    if comment.deleted_at is None:
-        await db.execute(
-            update(Article)
-            .where(Article.id == comment.article_id)
-            .values(comment_count=Article.comment_count - 1)
-        )
+    if _counted(comment):
+        await _count(db, comment.article_id, -1)
     comment.deleted_at = utcnow()
     if member.id != comment.author_id:
         await audit_service.record(
@@ -141,6 +135,7 @@ async def hide(
     """`reason` None unhides."""
     check_can_moderate(moderator)
     comment = await queries.comment(db, moderator, comment_id)
+    was_counted = _counted(comment)
     comment.hidden_at = utcnow() if reason is not None else None
     comment.hidden_reason = reason
     await audit_service.record(
@@ -152,5 +147,19 @@ async def hide(
         target_id=comment.id,
         details={"reason": reason} if reason else None,
     )
+    if was_counted != _counted(comment):
+        await _count(db, comment.article_id, 1 if _counted(comment) else -1)
     await db.flush()
     return comment
+
+
+def _counted(comment: Comment) -> bool:
+    """The count on the articles list is what readers may see: hidden and deleted comments are
+    not in it, so it cannot tell anyone that a moderator hid something."""
+    return comment.hidden_at is None and comment.deleted_at is None
+
+
+async def _count(db: AsyncSession, article_id: int, change: int) -> None:
+    await db.execute(
+        update(Article).where(Article.id == article_id).values(comment_count=Article.comment_count + change)
+    )
