@@ -35,7 +35,8 @@ async def test_the_message_has_both_parts_list_headers_and_no_restricted_text(db
     settings = get_settings()
     monkeypatch.setattr(settings, "mail_reply_to", "Secretariat <office@liaison.test>")
     reader, restricted, digest = await _digest_for(db)
-    await SmtpMailer(f"smtp://127.0.0.1:{smtp.port}").send(message.build(settings, digest))
+    mail = message.build(settings, digest)
+    await SmtpMailer(f"smtp://127.0.0.1:{smtp.port}").send_bytes(mail.sender, mail.to, mail.data)
     received = await smtp.wait_for(reader.email, "digest")
 
     assert received.get_content_type() == "multipart/alternative"
@@ -56,12 +57,34 @@ async def test_the_message_has_both_parts_list_headers_and_no_restricted_text(db
     assert "View in your browser" in html and "http://testserver/account/digest" in text
 
 
+async def test_names_in_any_language_and_an_address_beyond_ascii(db, smtp, monkeypatch):
+    """Written by hand for speed, the message must still read right in a mail client: encoded
+    words for a name in another script, and the email package's own output when an address
+    itself is not ASCII."""
+    settings = get_settings()
+    monkeypatch.setattr(settings, "site_name", "Liaison – Granična suradnja")
+    monkeypatch.setattr(settings, "mail_from", "Graničari Liaison <noreply@liaison.test>")
+    reader, _, digest = await _digest_for(db)
+    mailer = SmtpMailer(f"smtp://127.0.0.1:{smtp.port}")
+    mail = message.build(settings, digest)
+    assert mail.data.isascii() and b"\r\n\r\n" in mail.data
+    await mailer.send_bytes(mail.sender, mail.to, mail.data)
+    received = await smtp.wait_for(reader.email, "Granična suradnja digest")
+    assert received["From"] == "Graničari Liaison <noreply@liaison.test>"
+    assert "Granična suradnja" in received.get_body(("plain",)).get_content()
+
+    monkeypatch.setattr(reader, "email", "čitatelj@liaison.test")
+    unicode_address = message.build(settings, digest)
+    assert unicode_address.parsed()["To"] == "čitatelj@liaison.test"
+    assert "Open talk on e-gates" in unicode_address.parsed().get_body(("html",)).get_content()
+
+
 async def test_one_click_unsubscribe_needs_no_sign_in_and_only_lowers(client, db):
     settings = get_settings()
     reader, _, digest = await _digest_for(db)
     await service.save_settings(db, reader, DigestFrequency.DAILY, set())
     await db.commit()
-    link = message.build(settings, digest)["List-Unsubscribe"].strip("<>")
+    link = message.build(settings, digest).parsed()["List-Unsubscribe"].strip("<>")
     path = urlsplit(link).path + "?" + urlsplit(link).query
 
     page = await client.get(path)
@@ -97,7 +120,7 @@ async def test_view_in_browser_shows_that_digest_to_its_member_only(client, db):
     reader, _, digest = await _digest_for(db)
     stranger = await make_member(db)
     await db.commit()
-    text = message.build(get_settings(), digest).get_body(("plain",)).get_content()
+    text = message.build(get_settings(), digest).parsed().get_body(("plain",)).get_content()
     link = next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("View this digest"))
     path = link.removeprefix("http://testserver")
     assert path.startswith("/account/digest/view?")

@@ -14,17 +14,18 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from functools import lru_cache
 from typing import Any
 
 import aiosmtplib
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.models import Member, Status
 from app.config import Settings
 from app.db import begin_for_writing, upsert
 from app.digest import message, service
+from app.digest.message import DigestMail
 from app.digest.models import DeliveryStatus, DigestDelivery, DigestFrequency, DigestSetting
 from app.mail.service import Mailer
 
@@ -177,22 +178,45 @@ async def _finish(
     attempts: int,
     error: str | None = None,
 ) -> None:
-    await db.execute(
-        update(DigestDelivery)
-        .where(DigestDelivery.member_id == member_id, DigestDelivery.period == period)
-        .values(
-            status=status,
-            last_error=error,
-            sent_at=now if status is DeliveryStatus.SENT else None,
-            next_attempt_at=now + backoff(attempts) if status is DeliveryStatus.FAILED else None,
-        )
+    connection = await db.connection()
+    await connection.execute(
+        _RECORD,
+        {
+            "member": member_id,
+            "for_period": period,
+            "new_status": status,
+            "error": error,
+            "when_sent": now if status is DeliveryStatus.SENT else None,
+            "next_at": now + backoff(attempts) if status is DeliveryStatus.FAILED else None,
+        },
     )
     if status is DeliveryStatus.SENT:
-        await db.execute(
-            _insert(db, DigestSetting)
-            .values(member_id=member_id, frequency=DigestFrequency.WEEKLY, last_sent_at=now)
-            .on_conflict_do_update(index_elements=["member_id"], set_={"last_sent_at": now})
+        await connection.execute(_last_sent(connection.dialect.name), {"member": member_id, "now": now})
+
+
+# Built once and run on the connection, without the ORM session's bookkeeping: a run records
+# thousands of deliveries, and building the statements anew each time cost more than running them.
+_RECORD = (
+    update(DigestDelivery)
+    .where(DigestDelivery.member_id == bindparam("member"), DigestDelivery.period == bindparam("for_period"))
+    .values(
+        status=bindparam("new_status"),
+        last_error=bindparam("error"),
+        sent_at=bindparam("when_sent"),
+        next_attempt_at=bindparam("next_at"),
+    )
+)
+
+
+@lru_cache(maxsize=2)
+def _last_sent(dialect: str) -> Any:
+    return (
+        upsert(dialect, DigestSetting)
+        .values(
+            member_id=bindparam("member"), frequency=DigestFrequency.WEEKLY, last_sent_at=bindparam("now")
         )
+        .on_conflict_do_update(index_elements=["member_id"], set_={"last_sent_at": bindparam("now")})
+    )
 
 
 def _is_permanent(exc: Exception) -> bool:
@@ -257,7 +281,7 @@ async def _chunk(
     summary.not_due += len(chunk) - len(owned)
     if not owned:
         return
-    built: list[tuple[int, EmailMessage | None]] = []
+    built: list[tuple[int, DigestMail | None]] = []
     async with sessionmaker() as db:
         members = {m.id: m for m in await db.scalars(select(Member).where(Member.id.in_(list(owned))))}
         for recipient in chunk:
@@ -278,7 +302,7 @@ async def _deliver(
     member_id: int,
     period: str,
     attempts: int,
-    email: EmailMessage | None,
+    email: DigestMail | None,
     now: datetime,
     summary: Summary,
 ) -> None:
@@ -287,7 +311,7 @@ async def _deliver(
         status = DeliveryStatus.EMPTY
     else:
         try:
-            await mailer.send(email)
+            await mailer.send_bytes(email.sender, email.to, email.data)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, none may stop the run
             status = DeliveryStatus.PERMANENT if _is_permanent(exc) else DeliveryStatus.FAILED
             error = f"{type(exc).__name__}: {exc}"[:500]

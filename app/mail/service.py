@@ -27,6 +27,10 @@ OUTBOX_KEY = "liaison.outbox"
 class Mailer(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
 
+    async def send_bytes(self, sender: str, to: str, data: bytes) -> None:
+        """A message already written out (the digest writes its own)."""
+        ...
+
     def session(self) -> AbstractAsyncContextManager[Mailer]:
         """A mailer for many messages in a row (the digest run)."""
         ...
@@ -39,9 +43,12 @@ class FolderMailer:
         self.folder = folder
 
     async def send(self, message: EmailMessage) -> None:
+        await self.send_bytes("", "", bytes(message))
+
+    async def send_bytes(self, sender: str, to: str, data: bytes) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
-        (self.folder / name).write_bytes(bytes(message))
+        (self.folder / name).write_bytes(data)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[Mailer]:
@@ -70,6 +77,9 @@ class SmtpMailer:
     async def send(self, message: EmailMessage) -> None:
         await aiosmtplib.send(message, **self.options)
 
+    async def send_bytes(self, sender: str, to: str, data: bytes) -> None:
+        await aiosmtplib.send(data, sender=sender, recipients=[to], **self.options)
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[Mailer]:
         connection = SmtpConnection(self.options)
@@ -88,15 +98,27 @@ class SmtpConnection:
         self.client: aiosmtplib.SMTP | None = None
 
     async def send(self, message: EmailMessage) -> None:
+        client = await self._connected()
+        try:
+            await client.send_message(message)
+        except Exception:
+            await self.close()
+            raise
+
+    async def send_bytes(self, sender: str, to: str, data: bytes) -> None:
+        client = await self._connected()
+        try:
+            await client.sendmail(sender, [to], data)
+        except Exception:
+            await self.close()
+            raise
+
+    async def _connected(self) -> aiosmtplib.SMTP:
         if self.client is None:
             client = aiosmtplib.SMTP(**self.options)
             await client.connect()
             self.client = client
-        try:
-            await self.client.send_message(message)
-        except Exception:
-            await self.close()
-            raise
+        return self.client
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[Mailer]:
