@@ -7,11 +7,10 @@ factor), and must be finished within the few minutes its ceremony lives.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.accounts.models import Member
 from app.accounts.pages import finish_sign_in, second_step_page
 from app.deps import Ctx, DbSession, OptionalMember, SignedInMember, verify_csrf
 from app.errors import ServiceError
@@ -94,7 +93,7 @@ async def confirm_options(db: DbSession, ctx: Ctx, member: SignedInMember) -> Re
     return await _options(db, ctx, member, keys.SECOND_FACTOR)
 
 
-async def _options(db: DbSession, ctx: Ctx, member: Any, purpose: str) -> Response:
+async def _options(db: DbSession, ctx: Ctx, member: Member | None, purpose: str) -> Response:
     try:
         return JSONResponse(await keys.authentication_options(db, member, purpose, ctx.settings))
     except ServiceError as exc:
