@@ -96,7 +96,7 @@ async def request_email_change(
     token = await one_time.issue(
         db, member, TokenPurpose.CHANGE_EMAIL, timedelta(hours=EMAIL_CHANGE_HOURS), ctx.settings
     )
-    await _audit(db, member, ctx, "account.email_change_requested")
+    await mfa_service.audit(db, ctx, member, "account.email_change_requested")
     mail_service.send_template(
         db,
         ctx.settings,
@@ -106,7 +106,9 @@ async def request_email_change(
         url=ctx.settings.url(f"/account/email/confirm?token={token}"),
         hours=EMAIL_CHANGE_HOURS,
     )
-    _tell(db, member, ctx, member.email, f"A change of your e-mail address to {data.new_email} was asked for")
+    mfa_service.notify(
+        db, ctx, member, f"A change of your e-mail address to {data.new_email} was asked for", page="/account"
+    )
 
 
 async def check_email_change(db: AsyncSession, token: str, ctx: RequestContext) -> Member:
@@ -126,30 +128,17 @@ async def confirm_email_change(db: AsyncSession, token: str, ctx: RequestContext
     old_email = member.email
     member.email, member.pending_email, member.email_verified_at = new_email, None, utcnow()
     await db.flush()
-    await _audit(db, member, ctx, "account.email_changed")
+    await mfa_service.audit(db, ctx, member, "account.email_changed")
     for address in (old_email, new_email):
-        _tell(db, member, ctx, address, f"Your e-mail address was changed from {old_email} to {new_email}")
+        mfa_service.notify(
+            db,
+            ctx,
+            member,
+            f"Your e-mail address was changed from {old_email} to {new_email}",
+            to=address,
+            page="/account",
+        )
     return member
-
-
-def _tell(db: AsyncSession, member: Member, ctx: RequestContext, address: str, what: str) -> None:
-    mail_service.send_template(
-        db,
-        ctx.settings,
-        address,
-        "security_change",
-        member=member,
-        what=what,
-        when=utcnow(),
-        ip=ctx.ip or "unknown",
-        account_url=ctx.settings.url("/account"),
-    )
-
-
-async def _audit(db: AsyncSession, member: Member, ctx: RequestContext, action: str) -> None:
-    await audit_service.record(
-        db, action=action, actor_id=member.id, ip=ctx.ip, target_type="member", target_id=member.id
-    )
 
 
 async def request_password_reset(db: AsyncSession, email: str, ctx: RequestContext) -> None:

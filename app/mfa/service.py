@@ -120,8 +120,8 @@ async def confirm_enrolment(db: AsyncSession, member: Member, code: str, ctx: Re
     factor.confirmed_at = utcnow()
     member.second_factor_at = factor.confirmed_at
     codes = await replace_recovery_codes(db, member)
-    await _audit(db, ctx, member, "auth.second_factor_added")
-    _notify(db, ctx, member, "An authenticator app was added to your account")
+    await audit(db, ctx, member, "auth.second_factor_added")
+    notify(db, ctx, member, "An authenticator app was added to your account")
     return codes
 
 
@@ -145,8 +145,8 @@ async def unused_recovery_codes(db: AsyncSession, member: Member) -> int:
 
 async def remove(db: AsyncSession, member: Member, ctx: RequestContext) -> None:
     await db.execute(delete(TotpFactor).where(TotpFactor.member_id == member.id))
-    await _audit(db, ctx, member, "auth.second_factor_removed")
-    _notify(db, ctx, member, "The authenticator app was removed from your account")
+    await audit(db, ctx, member, "auth.second_factor_removed")
+    notify(db, ctx, member, "The authenticator app was removed from your account")
     await _forget_factor_if_none_left(db, member)
 
 
@@ -174,15 +174,15 @@ async def add_key(
     if member.second_factor_at is None:
         member.second_factor_at = utcnow()
         codes = await replace_recovery_codes(db, member)
-    await _audit(db, ctx, member, "auth.security_key_added")
-    _notify(db, ctx, member, f"A security key ({key.name}) was added to your account")
+    await audit(db, ctx, member, "auth.security_key_added")
+    notify(db, ctx, member, f"A security key ({key.name}) was added to your account")
     return codes
 
 
 async def remove_key(db: AsyncSession, member: Member, key_id: int, ctx: RequestContext) -> None:
     key = await keys.delete_key(db, member, key_id)
-    await _audit(db, ctx, member, "auth.security_key_removed")
-    _notify(db, ctx, member, f"The security key {key.name} was removed from your account")
+    await audit(db, ctx, member, "auth.security_key_removed")
+    notify(db, ctx, member, f"The security key {key.name} was removed from your account")
     await _forget_factor_if_none_left(db, member)
 
 
@@ -194,7 +194,7 @@ async def sign_in_with_passkey(db: AsyncSession, answer: KeyAnswer, ctx: Request
     member = await db.get(Member, key.member_id)
     if member is None:
         raise keys.KeyFailed
-    await _audit(db, ctx, member, "auth.passkey_used")
+    await audit(db, ctx, member, "auth.passkey_used")
     return member
 
 
@@ -213,8 +213,8 @@ async def _use_recovery_code(db: AsyncSession, member: Member, code: str, ctx: R
     )
     if used.rowcount != 1:
         return False
-    await _audit(db, ctx, member, "auth.recovery_code_used")
-    _notify(db, ctx, member, "A recovery code was used to sign in to your account")
+    await audit(db, ctx, member, "auth.recovery_code_used")
+    notify(db, ctx, member, "A recovery code was used to sign in to your account")
     return True
 
 
@@ -230,7 +230,7 @@ async def check(
         try:
             await keys.verify(db, member, keys.SECOND_FACTOR, key, ctx.settings)
         except keys.KeyFailed:
-            await _audit(db, ctx, member, "auth.second_factor_failed", by_member=False)
+            await audit(db, ctx, member, "auth.second_factor_failed", by_member=False)
             raise
         return
     factor = await factor_of(db, member)
@@ -240,7 +240,7 @@ async def check(
         return
     if await _use_recovery_code(db, member, code, ctx):
         return
-    await _audit(db, ctx, member, "auth.second_factor_failed", by_member=False)
+    await audit(db, ctx, member, "auth.second_factor_failed", by_member=False)
     raise SecondFactorFailed
 
 
@@ -311,21 +311,31 @@ async def note_device(db: AsyncSession, member: Member, ctx: RequestContext, ses
         )
 
 
-def _notify(db: AsyncSession, ctx: RequestContext, member: Member, what: str) -> None:
+def notify(
+    db: AsyncSession,
+    ctx: RequestContext,
+    member: Member,
+    what: str,
+    *,
+    to: str | None = None,
+    page: str = "/account/security",
+) -> None:
+    """A change to how the account is reached or protected, told to the member (at `to`, when
+    it goes to an address other than the account's) with where to check it."""
     mail_service.send_template(
         db,
         ctx.settings,
-        member.email,
+        to or member.email,
         "security_change",
         member=member,
         what=what,
         when=utcnow(),
         ip=ctx.ip or "unknown",
-        account_url=ctx.settings.url("/account/security"),
+        account_url=ctx.settings.url(page),
     )
 
 
-async def _audit(
+async def audit(
     db: AsyncSession, ctx: RequestContext, member: Member, action: str, *, by_member: bool = True
 ) -> None:
     """About the member's own account; a failed attempt is not attributed to them."""
