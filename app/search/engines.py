@@ -192,18 +192,23 @@ class PostgresEngine:
         words = _all([func.plainto_tsquery("english", piece) for piece in [*query.terms, *query.phrases]])
         return DOCUMENT.op("@@")(words)
 
-    async def _run(
-        self, db: AsyncSession, tsquery: ColumnElement[Any], where: DocumentFilter, before_id: int | None
-    ) -> list[int]:
+    @staticmethod
+    def _newest(match: ColumnElement[bool], where: DocumentFilter, before_id: int | None) -> Any:
+        """The newest `WINDOW` documents matching, older than `before_id`, with their tsvector."""
         newest = (
             select(SearchDocument.id.label("id"), DOCUMENT.label("document"))
-            .where(DOCUMENT.op("@@")(tsquery), *_conditions(where))
+            .where(match, *_conditions(where))
             .order_by(SearchDocument.id.desc())
             .limit(WINDOW)
         )
         if before_id is not None:
             newest = newest.where(SearchDocument.id < before_id)
-        window = newest.subquery("newest")
+        return newest.subquery("newest")
+
+    async def _run(
+        self, db: AsyncSession, tsquery: ColumnElement[Any], where: DocumentFilter, before_id: int | None
+    ) -> list[int]:
+        window = self._newest(DOCUMENT.op("@@")(tsquery), where, before_id)
         ranked = select(window.c.id).order_by(
             func.ts_rank(window.c.document, tsquery).desc(), window.c.id.desc()
         )
@@ -230,15 +235,7 @@ class PostgresEngine:
         where: DocumentFilter,
         before_id: int | None,
     ) -> Window:
-        newest = (
-            select(SearchDocument.id.label("id"), DOCUMENT.label("document"))
-            .where(self.words_of(query), *_conditions(where))
-            .order_by(SearchDocument.id.desc())
-            .limit(WINDOW)
-        )
-        if before_id is not None:
-            newest = newest.where(SearchDocument.id < before_id)
-        window = newest.subquery("newest")
+        window = self._newest(self.words_of(query), where, before_id)
         hit = window.c.document.op("@@")(tsquery)
         rows = (
             await db.execute(
