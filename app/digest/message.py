@@ -28,6 +28,7 @@ from app.digest.service import Digest
 from app.templating import mail_env
 
 LONGEST_LINE = 998
+ADDRESSES = {"From", "To", "Reply-To"}
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,6 @@ def build(settings: Settings, digest: Digest) -> DigestMail:
     if not all(parseaddr(value)[1].isascii() for name, value in headers if name in ADDRESSES):
         return DigestMail(sender, member.email, _by_the_email_package(headers, text, html))
     return DigestMail(sender, member.email, _written(headers, text, html))
-
-
-ADDRESSES = {"From", "To", "Reply-To"}
 
 
 def _header(name: str, value: str) -> str:
