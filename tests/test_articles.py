@@ -247,6 +247,9 @@ async def test_comments_replies_notifications_and_moderation(client, other_clien
 
     edit = await post_form(other_client, f"/ac/{top_id}/edit", {"body": "Not mine"}, page=f"/a/{article.id}")
     assert edit.status_code == 403
+    form = await other_client.get(f"/ac/{top_id}/edit")
+    assert form.status_code == 403 and "**cameras**" not in form.text, "the source is its author's alone"
+    assert "**cameras**" in (await client.get(f"/ac/{top_id}/edit")).text
     await sign_in(other_client, moderator.email)
     hidden = await post_form(
         other_client, f"/ac/{top_id}/hide", {"reason": "off topic"}, page=f"/a/{article.id}", htmx=True
@@ -254,6 +257,8 @@ async def test_comments_replies_notifications_and_moderation(client, other_clien
     assert hidden.status_code == 200 and "Hidden from members: off topic" in hidden.text
     page = (await client.get(f"/a/{article.id}")).text
     assert "This comment was hidden by a moderator." in page and "Which <strong>cameras" not in page
+    form = await client.get(f"/ac/{top_id}/edit")
+    assert form.status_code == 403 and "**cameras**" not in form.text, "nor its author's once hidden"
     assert "comment.hide" in set(await db.scalars(select(AuditEvent.action)))
     own = await post_form(client, f"/ac/{top_id + 2}/delete", page=f"/a/{article.id}", htmx=True)
     assert own.status_code == 200 and "This comment was deleted." in own.text

@@ -135,6 +135,35 @@ async def test_hidden_post_shows_a_placeholder_to_members(client, other_client, 
     assert "Reply number 1" in (await other_client.get(f"/t/{thread.id}")).text
 
 
+async def test_the_edit_form_shows_a_post_source_only_to_its_author_while_it_is_shown(
+    client, other_client, db
+):
+    moderator, author = await _setup(client, db)
+    category = await make_category(db)
+    thread = await make_thread(db, author, category, replies=2)
+    await db.commit()
+    replies = list(
+        await db.scalars(
+            select(Post).where(Post.thread_id == thread.id, Post.number > 1).order_by(Post.number)
+        )
+    )
+    reader = await make_member(db)
+    await db.commit()
+    await sign_in(other_client, reader.email)
+    refused = await other_client.get(f"/p/{replies[0].id}/edit")
+    assert refused.status_code == 403 and "Reply number 1" not in refused.text
+    await post_form(client, f"/p/{replies[0].id}/hide", {"reason": "Personal data"}, page="/account")
+    await sign_in(other_client, author.email)
+    for post in replies:
+        await db.refresh(post)
+    hidden = await other_client.get(f"/p/{replies[0].id}/edit")
+    assert hidden.status_code == 403 and "Reply number 1" not in hidden.text
+    assert "Reply number 2" in (await other_client.get(f"/p/{replies[1].id}/edit")).text
+    await post_form(other_client, f"/p/{replies[1].id}/delete", page=f"/t/{thread.id}")
+    deleted = await other_client.get(f"/p/{replies[1].id}/edit")
+    assert deleted.status_code == 403 and "Reply number 2" not in deleted.text
+
+
 async def test_hiding_the_opening_post_hides_the_thread(client, other_client, db):
     _, author = await _setup(client, db)
     category = await make_category(db)

@@ -99,9 +99,15 @@ async def _notify(
     await db.flush()
 
 
-async def edit(db: AsyncSession, member: Member, comment_id: int, body: str) -> Comment:
+async def editable(db: AsyncSession, member: Member, comment_id: int) -> Comment:
+    """The comment whose source the member may read in the edit form and change."""
     comment = await queries.comment(db, member, comment_id)
     check_can_edit_comment(member, comment)
+    return comment
+
+
+async def edit(db: AsyncSession, member: Member, comment_id: int, body: str) -> Comment:
+    comment = await editable(db, member, comment_id)
     comment.body_source = body
     comment.body_html = markdown.render(body).html
     comment.render_version = markdown.RENDER_VERSION

@@ -127,7 +127,7 @@ async def show_comment(request: Request, comment_id: int, db: DbSession, member:
 async def edit_comment_form(
     request: Request, comment_id: int, db: DbSession, member: CurrentMember
 ) -> Response:
-    comment = await queries.comment(db, member, comment_id)
+    comment = await comments.editable(db, member, comment_id)
     return render(
         request, "articles/edit_comment.html", {"comment": comment, "body": comment.body_source, "errors": {}}
     )

@@ -68,7 +68,7 @@ async def _edit_form(
     errors: dict[str, str],
     status_code: int = 200,
 ) -> Response:
-    post = await queries.post(db, member, post_id)
+    post, _ = await service.editable_post(db, member, post_id)
     return render(
         request,
         "forum/edit_post.html",

@@ -159,10 +159,16 @@ async def _notify_post(
         )
 
 
-async def edit_post(db: AsyncSession, member: Member, post_id: int, body: str, ctx: RequestContext) -> Post:
+async def editable_post(db: AsyncSession, member: Member, post_id: int) -> tuple[Post, Thread]:
+    """The post whose source the member may read in the edit form and change."""
     post = await queries.post(db, member, post_id)
     thread = await queries.thread(db, member, post.thread_id)
-    check_can_edit_post(member, post.author_id, thread, post.deleted_at is not None)
+    check_can_edit_post(member, post, thread)
+    return post, thread
+
+
+async def edit_post(db: AsyncSession, member: Member, post_id: int, body: str, ctx: RequestContext) -> Post:
+    post, thread = await editable_post(db, member, post_id)
     if body == post.body_source:
         return post
     before = set(markdown.render(post.body_source).mentions)

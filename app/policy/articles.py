@@ -76,10 +76,13 @@ def check_can_comment(member: Member | None, article: Article) -> None:
 
 
 def check_can_edit_comment(member: Member, comment: Comment) -> None:
+    """Guards the edit form's view of the source too: see `check_can_edit_post`."""
     if member.id != comment.author_id:
         raise Forbidden("You can only edit your own comments.")
     if comment.deleted_at is not None:
         raise Forbidden("This comment was deleted.")
+    if comment.hidden_at is not None:
+        raise Forbidden("A moderator hid this comment; it cannot be edited.")
 
 
 def check_can_delete_comment(member: Member, comment: Comment) -> None:

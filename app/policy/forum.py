@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.accounts.models import Member
-from app.forum.models import TLP, Category, Thread, Tier
+from app.forum.models import TLP, Category, Post, Thread, Tier
 from app.policy.base import Forbidden, can_see_content, can_vet, check_can_administer
 
 
@@ -46,11 +46,15 @@ def check_can_reply(thread: Thread) -> None:
         raise Forbidden("This thread is closed: no new replies.")
 
 
-def check_can_edit_post(member: Member, author_id: int, thread: Thread, deleted: bool) -> None:
-    if member.id != author_id:
+def check_can_edit_post(member: Member, post: Post, thread: Thread) -> None:
+    """The edit form shows the post's source, so this guards reading it as much as changing it:
+    a hidden post's text is for moderators, a deleted one's for no one."""
+    if member.id != post.author_id:
         raise Forbidden("You can only edit your own posts.")
-    if deleted:
+    if post.deleted_at is not None:
         raise Forbidden("This post was deleted.")
+    if post.hidden_at is not None:
+        raise Forbidden("A moderator hid this post; it cannot be edited.")
     if thread.locked:
         raise Forbidden("This thread is locked: posts cannot be edited.")
 

@@ -13,7 +13,7 @@ from app.accounts.models import Member, MemberKind, Role, Status
 from app.articles import comments as article_comments
 from app.articles import files as article_files
 from app.articles import service as article_service
-from app.articles.models import Article, ArticleStatus
+from app.articles.models import Article, ArticleStatus, Comment
 from app.articles.schemas import CommentIn, DraftIn
 from app.config import get_settings
 from app.context import RequestContext
@@ -48,30 +48,33 @@ class Spec:
     hidden: bool = False
     deleted: bool = False
     red_with: tuple[str, ...] = ()
+    moderated: bool = False
 
 
 SPECS = [
-    Spec("comm-clear", "community", TLP.CLEAR),
+    Spec("comm-clear", "community", TLP.CLEAR, moderated=True),
     Spec("comm-green", "community", TLP.GREEN),
-    Spec("comm-stricter", "community", TLP.GREEN, agencies_only=True),
+    Spec("comm-stricter", "community", TLP.GREEN, agencies_only=True, moderated=True),
     Spec("comm-hidden", "community", TLP.CLEAR, hidden=True),
     Spec("comm-deleted", "community", TLP.CLEAR, deleted=True),
     Spec("agc-clear", "agencies", TLP.CLEAR),
     Spec("agc-green", "agencies", TLP.GREEN),
-    Spec("agc-amber", "agencies", TLP.AMBER),
-    Spec("agc-strict", "agencies", TLP.AMBER_STRICT),
-    Spec("agc-red", "agencies", TLP.RED, red_with=("red_participant",)),
+    Spec("agc-amber", "agencies", TLP.AMBER, moderated=True),
+    Spec("agc-strict", "agencies", TLP.AMBER_STRICT, moderated=True),
+    Spec("agc-red", "agencies", TLP.RED, red_with=("red_participant",), moderated=True),
     Spec("wg-clear", "wg", TLP.CLEAR),
-    Spec("wg-green", "wg", TLP.GREEN),
+    Spec("wg-green", "wg", TLP.GREEN, moderated=True),
     Spec("wg-amber", "wg", TLP.AMBER),
     Spec("wg-strict", "wg", TLP.AMBER_STRICT),
-    Spec("wg-red", "wg", TLP.RED, red_with=("wg_member",)),
+    Spec("wg-red", "wg", TLP.RED, red_with=("wg_member",), moderated=True),
 ]
 
 
 ARTICLE_SPECS = [s for s in SPECS if not (s.hidden or s.deleted)]
 DRAFT = Spec("art-draft", "community", TLP.CLEAR)
 SUBMITTED = Spec("art-submitted", "agencies", TLP.GREEN)
+RETURNED = Spec("art-returned", "community", TLP.CLEAR)
+UNPUBLISHED = (DRAFT, SUBMITTED, RETURNED)
 
 
 @dataclass
@@ -85,11 +88,16 @@ class World:
     canaries: dict[str, list[str]] = field(default_factory=dict)
     articles: dict[str, Article] = field(default_factory=dict)
     comment_ids: list[int] = field(default_factory=list)
+    staff_only: dict[str, list[str]] = field(default_factory=dict)
+    nobody: set[str] = field(default_factory=set)
+
+    def is_staff(self, account: str) -> bool:
+        return self.accounts[account].role in (Role.MODERATOR, Role.ADMIN)
 
     def article_visible(self, account: str, key: str) -> bool:
-        """Published articles follow the thread rules; a draft only its author; a submitted one
-        its author and the editors who could read it once published."""
-        if key == DRAFT.key:
+        """Published articles follow the thread rules; a draft (returned or not) only its author; a
+        submitted one its author and the editors who could read it once published."""
+        if key in (DRAFT.key, RETURNED.key):
             return account == "official_a" and self.expected_visible(account, DRAFT)
         if key == SUBMITTED.key:
             staff = self.accounts[account].role in (Role.MODERATOR, Role.ADMIN)
@@ -139,28 +147,44 @@ class World:
         }
         return threads | articles
 
+    def _visible_key(self, account: str, key: str) -> bool:
+        spec = next((s for s in SPECS if s.key == key), None)
+        return self.expected_visible(account, spec) if spec else self.article_visible(account, key)
+
     def allowed_canaries(self, account: str) -> set[str]:
+        """Hidden posts and comments and earlier versions only for moderators and admins who can
+        see what they belong to; deleted ones for no one."""
         threads = {
             c for spec in SPECS if self.expected_visible(account, spec) for c in self.canaries[spec.key]
         }
         articles = {
             c for key in self.articles if self.article_visible(account, key) for c in self.canaries[key]
         }
-        return threads | articles
+        moderated = {
+            c
+            for key, cs in self.staff_only.items()
+            if self.is_staff(account) and self._visible_key(account, key)
+            for c in cs
+        }
+        return threads | articles | moderated
 
     def restricted_canaries(self) -> set[str]:
         """Everything labelled AMBER or stricter: never in e-mail or a digest, whoever reads it."""
         threads = {c for spec in SPECS if spec.tlp.restricted for c in self.canaries[spec.key]}
         articles = {
             c
-            for spec in [*ARTICLE_SPECS, DRAFT, SUBMITTED]
+            for spec in [*ARTICLE_SPECS, *UNPUBLISHED]
             if spec.tlp.restricted
-            for c in self.canaries.get(spec.key if spec in (DRAFT, SUBMITTED) else "art-" + spec.key, [])
+            for c in self.canaries.get(spec.key if spec in UNPUBLISHED else "art-" + spec.key, [])
         }
-        return threads | articles
+        return threads | articles | self.moderated_canaries()
+
+    def moderated_canaries(self) -> set[str]:
+        """Text moderators hid, authors deleted or revised away: never in any e-mail."""
+        return self.nobody | {c for cs in self.staff_only.values() for c in cs}
 
     def all_canaries(self) -> set[str]:
-        return {c for cs in self.canaries.values() for c in cs}
+        return {c for cs in self.canaries.values() for c in cs} | self.moderated_canaries()
 
 
 def context() -> RequestContext:
@@ -242,9 +266,37 @@ async def build(db: AsyncSession) -> World:
     world = World(
         accounts, categories, threads, sorted(post_ids), [agency_a.id, agency_b.id], group.id, canaries
     )
+    for n, spec in enumerate(SPECS):
+        if spec.moderated:
+            await _moderate_thread(db, world, threads[spec.key].id, spec.key, f"CANARY{n:02d}X", ctx)
+    world.post_ids.sort()
     await _add_articles(db, world, ctx)
     await db.commit()
     return world
+
+
+def _hide(item: Post | Comment) -> None:
+    """Set directly: staff may not see what they hide here (working groups, TLP:RED), and the
+    test is of reading, not of the hiding form."""
+    item.hidden_at = utcnow()
+    item.hidden_reason = "canary test"
+
+
+async def _moderate_thread(
+    db: AsyncSession, world: World, thread_id: int, key: str, tag: str, ctx: RequestContext
+) -> None:
+    """A reply hidden by a moderator, one deleted by its author and one edited (its first wording
+    kept as a revision): their text is only for moderators who can see the thread (a deleted post
+    stays in its edit history for their records)."""
+    author = world.accounts["official_a"]
+    hidden = await forum_service.reply(db, author, thread_id, f"Aside {tag}MODHIDDEN", ctx)
+    _hide(hidden)
+    gone = await forum_service.reply(db, author, thread_id, f"Slip {tag}GONE", ctx)
+    await forum_service.delete_post(db, author, gone.id)
+    edited = await forum_service.reply(db, author, thread_id, f"First {tag}FIRSTDRAFT", ctx)
+    await forum_service.edit_post(db, author, edited.id, "Corrected wording", ctx)
+    world.post_ids += [hidden.id, gone.id, edited.id]
+    world.staff_only[key] = [f"{tag}MODHIDDEN", f"{tag}FIRSTDRAFT", f"{tag}GONE"]
 
 
 class _Pdf:
@@ -264,38 +316,61 @@ async def _add_articles(db: AsyncSession, world: World, ctx: RequestContext) -> 
     """One published article per thread spec (with a comment and a PDF), a draft and a submitted
     one; each carries canaries in its title, abstract, body, comment and PDF content."""
     author = world.accounts["official_a"]
-    specs = [
-        (Spec("art-" + s.key, s.category, s.tlp, s.agencies_only, red_with=s.red_with)) for s in ARTICLE_SPECS
-    ]
-    for n, spec in enumerate([*specs, DRAFT, SUBMITTED]):
+    specs = [replace(s, key="art-" + s.key) for s in ARTICLE_SPECS]
+    for n, spec in enumerate([*specs, *UNPUBLISHED]):
         tag = f"ARTCANARY{n:02d}X{spec.key.replace('-', '').upper()}"
         world.canaries[spec.key] = [f"{tag}TITLE", f"{tag}ABSTRACT", f"{tag}BODY", f"{tag}PDF"]
-        article = await article_service.create_draft(
-            db,
-            author,
-            DraftIn(
-                category_id=world.categories[spec.category].id,
-                title=f"Article {tag}TITLE",
-                abstract=f"Abstract {tag}ABSTRACT of this study of borders.",
-                body=f"## Findings\n\nBody {tag}BODY " + "words " * 20,
-                tlp=spec.tlp,
-                agencies_only=spec.agencies_only,
-                participants=[world.accounts[k].username for k in spec.red_with],
-                keywords=["canaries"],
-            ),
-            ctx,
+        draft = DraftIn(
+            category_id=world.categories[spec.category].id,
+            title=f"Article {tag}TITLE",
+            abstract=f"Abstract {tag}ABSTRACT of this study of borders.",
+            body=f"## Findings\n\nBody {tag}BODY " + "words " * 20,
+            tlp=spec.tlp,
+            agencies_only=spec.agencies_only,
+            participants=[world.accounts[k].username for k in spec.red_with],
+            keywords=["canaries"],
         )
+        first = draft.model_copy(update={"body": f"{draft.body}\n\nSince revised {tag}OLDBODY"})
+        article = await article_service.create_draft(db, author, first if spec.moderated else draft, ctx)
         pdf = b"%PDF-1.7\n" + f"{tag}PDF".encode() + b"\n%%EOF\n"
         await article_files.attach(db, ctx.settings, author, article.id, _Pdf(pdf))
-        if spec.key == SUBMITTED.key:
-            await article_service.submit(db, author, article.id, ctx)
-        elif spec.key != DRAFT.key:
-            article.status = ArticleStatus.PUBLISHED
-            article.published_at = utcnow()
-            await db.flush()
-            comment = await article_comments.add(
-                db, author, article.id, CommentIn(body=f"Comment {tag}COMMENT"), ctx
-            )
-            world.comment_ids.append(comment.id)
-            world.canaries[spec.key].append(f"{tag}COMMENT")
         world.articles[spec.key] = article
+        if spec in UNPUBLISHED:
+            if spec is not DRAFT:
+                await article_service.submit(db, author, article.id, ctx)
+            if spec is RETURNED:
+                notes = f"Please tighten {tag}NOTES"
+                await article_service.return_to_authors(
+                    db, world.accounts["moderator"], article.id, notes, ctx
+                )
+                world.canaries[spec.key].append(f"{tag}NOTES")
+            continue
+        article.status = ArticleStatus.PUBLISHED
+        article.published_at = utcnow()
+        await db.flush()
+        comment = await article_comments.add(
+            db, author, article.id, CommentIn(body=f"Comment {tag}COMMENT"), ctx
+        )
+        world.comment_ids.append(comment.id)
+        world.canaries[spec.key].append(f"{tag}COMMENT")
+        if spec.moderated:
+            await _moderate_article(db, world, article, draft, spec.key, tag, ctx)
+
+
+async def _moderate_article(
+    db: AsyncSession, world: World, article: Article, text: DraftIn, key: str, tag: str, ctx: RequestContext
+) -> None:
+    """A comment hidden by a moderator, one deleted by its author, and a revision whose earlier
+    text only moderators may read."""
+    author = world.accounts["official_a"]
+    await article_service.save(db, author, article.id, text, ctx)
+    hidden = await article_comments.add(
+        db, author, article.id, CommentIn(body=f"Remark {tag}HIDDENCOMMENT"), ctx
+    )
+    _hide(hidden)
+    gone = await article_comments.add(db, author, article.id, CommentIn(body=f"Typo {tag}GONECOMMENT"), ctx)
+    await article_comments.remove(db, author, gone.id, ctx)
+    await db.flush()
+    world.comment_ids += [hidden.id, gone.id]
+    world.staff_only[key] = [f"{tag}OLDBODY", f"{tag}HIDDENCOMMENT"]
+    world.nobody.add(f"{tag}GONECOMMENT")
