@@ -49,6 +49,8 @@ async def test_write_a_draft_autosave_and_only_authors_see_it(client, other_clie
     assert article.body_source == "## Lights\n\nMore light." and article.keyword_list == ["e-gates"]
     refused = await post_form(client, f"/a/{article.id}/autosave", {"title": "x"}, page=edit_url, htmx=True)
     assert "Not saved yet" in refused.text
+    without_script = await post_form(client, f"/a/{article.id}/autosave", {"title": "x"}, page=edit_url)
+    assert without_script.status_code == 422 and "<html" in without_script.text, "a page, as Save answers"
 
     await _signed_in(other_client, db, kind=MemberKind.ACADEMIC)
     for path in (f"/a/{article.id}", f"/a/{article.id}/edit", f"/api/v1/articles/{article.id}"):
@@ -410,3 +412,18 @@ async def test_a_red_article_with_coauthors_needs_no_other_participants(client, 
     assert (await client.get(f"/a/{article.id}")).status_code == 200
     await sign_in(client, outsider.email)
     assert (await client.get(f"/a/{article.id}")).status_code == 404
+
+
+async def test_a_comment_refused_without_javascript_shows_the_whole_page_with_the_text(client, db):
+    category = await make_category(db)
+    moderator = await make_member(db, role=Role.MODERATOR)
+    author = await make_member(db, kind=MemberKind.ACADEMIC)
+    article = await make_article(db, author, category, publish_as=moderator)
+    await _signed_in(client, db, kind=MemberKind.ACADEMIC)
+    response = await post_form(
+        client, f"/a/{article.id}/comments", {"body": "x" * 70_000}, page=f"/a/{article.id}"
+    )
+    assert response.status_code == 422 and "<html" in response.text and "How to cite" in response.text
+    assert "x" * 70_000 in response.text, "the text is kept to be shortened"
+    form = await client.get(f"/a/{article.id}/comment-form", params={"reply": 999999})
+    assert form.status_code == 404

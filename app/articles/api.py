@@ -17,6 +17,7 @@ from app.articles.schemas import (
     CommentOut,
     DraftIn,
     HideIn,
+    PeopleRole,
     ReturnIn,
 )
 from app.deps import ApiMember, ApiModerator, Ctx, DbSession
@@ -91,6 +92,18 @@ async def create(body: DraftIn, db: DbSession, ctx: Ctx, member: ApiMember) -> A
 @router.get("/review-queue", response_model=list[ArticleSummaryOut])
 async def review_queue(db: DbSession, editor: ApiModerator) -> list[ArticleSummaryOut]:
     return [ArticleSummaryOut(**_summary_fields(a)) for a in await queries.review_queue(db, editor)]  # type: ignore[arg-type]
+
+
+@router.get("/people", response_model=list[AuthorOut])
+async def people(
+    db: DbSession,
+    member: ApiMember,
+    category_id: int,
+    q: Annotated[str, Query(max_length=41)] = "",
+    role: PeopleRole = "coauthors",
+) -> list[AuthorOut]:
+    """Who may be named as a co-author (or TLP:RED participant) of an article in the category."""
+    return [AuthorOut.model_validate(m) for m in await service.people(db, member, category_id, q, role)]
 
 
 @router.get("/{article_id}", response_model=ArticleOut)

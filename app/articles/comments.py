@@ -21,6 +21,7 @@ from app.policy import (
     check_can_delete_comment,
     check_can_edit_comment,
     check_can_moderate,
+    check_can_reply_to_comment,
     members_who_can_read_article,
 )
 
@@ -35,6 +36,7 @@ async def add(
         parent = await queries.comment(db, member, data.parent_id)
         if parent.article_id != article.id:
             raise NotVisible
+        check_can_reply_to_comment(member, parent)
     rendered = markdown.render(data.body)
     comment = Comment(
         article_id=article.id,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.datastructures import UploadFile
 
 from app.articles import files, queries, service
 from app.articles.models import Article, ArticleStatus
-from app.articles.schemas import DraftIn
+from app.articles.schemas import DraftIn, PeopleRole
 from app.deps import Ctx, CurrentMember, DbSession, verify_csrf
 from app.errors import ServiceError
 from app.forms import FORM_LEVEL, form_values, validate
@@ -27,7 +27,7 @@ from app.policy import (
     check_can_write_articles,
     visible_categories,
 )
-from app.templating import render
+from app.templating import is_htmx, render
 from app.web import redirect
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
@@ -127,15 +127,30 @@ async def create(request: Request, db: DbSession, ctx: Ctx, member: CurrentMembe
     return await _form(request, db, member, None, values, errors, 422)
 
 
-@router.get("/a/{article_id}")
-async def show(
+@router.get("/articles/people")
+async def people(
+    db: DbSession, member: CurrentMember, category_id: int, q: str = "", role: PeopleRole = "coauthors"
+) -> JSONResponse:
+    """Suggestions for the co-author and participant fields, with each member's affiliation."""
+    found = await service.people(db, member, category_id, q, role)
+    return JSONResponse(
+        [{"username": m.username, "name": m.display_name, "affiliation": m.affiliation} for m in found]
+    )
+
+
+async def article_page(
     request: Request,
-    article_id: int,
     db: DbSession,
     ctx: Ctx,
     member: CurrentMember,
-    reply: int | None = None,
+    article_id: int,
+    *,
+    parent_id: int | None = None,
+    comment_text: str = "",
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> Response:
+    """The whole article page; an HTMX request for the comment form gets that block alone."""
     view = await queries.article_view(db, member, article_id)
     return render(
         request,
@@ -148,10 +163,27 @@ async def show(
             "can_comment": can_comment(member, view.article),
             "can_moderate": can_moderate(member),
             "can_see_history": can_see_article_history(member),
-            "comment_text": "",
-            "parent_id": reply if reply and reply > 0 else None,
-            "errors": {},
+            "comment_text": comment_text,
+            "parent_id": parent_id,
+            "errors": errors or {},
         },
+        block="comment_form",
+        status_code=status_code,
+        headers={"HX-Retarget": "#comment-form", "HX-Reswap": "outerHTML"} if errors else None,
+    )
+
+
+@router.get("/a/{article_id}")
+async def show(
+    request: Request,
+    article_id: int,
+    db: DbSession,
+    ctx: Ctx,
+    member: CurrentMember,
+    reply: int | None = None,
+) -> Response:
+    return await article_page(
+        request, db, ctx, member, article_id, parent_id=reply if reply and reply > 0 else None
     )
 
 
@@ -159,11 +191,14 @@ async def show(
 async def comment_form(
     request: Request, article_id: int, db: DbSession, member: CurrentMember, reply: int
 ) -> Response:
-    """The comment form set to reply to one comment, for HTMX to swap in."""
+    """The comment form set to reply to one comment, for HTMX to swap in; without HTMX, the page
+    with that form."""
     article = await queries.article(db, member, article_id)
     parent = await queries.comment(db, member, reply)
     if parent.article_id != article.id:
         raise NotVisible
+    if not is_htmx(request):
+        return redirect(request, f"/a/{article.id}?reply={parent.id}#comment-form")
     return render(
         request,
         "articles/article.html",
@@ -206,8 +241,13 @@ async def save(request: Request, article_id: int, db: DbSession, ctx: Ctx, membe
 
 
 @router.post("/a/{article_id}/autosave")
-async def autosave(request: Request, article_id: int, db: DbSession, member: CurrentMember) -> Response:
-    """HTMX posts the whole form a moment after typing stops; the answer is a status line."""
+async def autosave(
+    request: Request, article_id: int, db: DbSession, ctx: Ctx, member: CurrentMember
+) -> Response:
+    """HTMX posts the whole form a moment after typing stops; the answer is a status line. The
+    same post without HTMX is an ordinary save, answered with a page."""
+    if not is_htmx(request):
+        return await save(request, article_id, db, ctx, member)
     values = await form_values(request)
     data, errors = validate(DraftIn, values)
     message, saved = "", None

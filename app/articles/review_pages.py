@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from app.articles import comments, queries, service
 from app.articles.models import Comment
+from app.articles.pages import article_page
 from app.articles.schemas import CommentEditIn, CommentIn, HideIn, ReturnIn
 from app.deps import Ctx, CurrentMember, DbSession, RequireModerator, verify_csrf
 from app.errors import InvalidInput, ServiceError
@@ -101,20 +102,17 @@ async def add_comment(
             status_code = 403 if isinstance(exc, Forbidden) else exc.status_code
         else:
             return await _comment_block(request, db, member, comment, block="new_comment")
-    article = await queries.article(db, member, article_id)
-    return render(
+    parent = values.get("parent_id")
+    return await article_page(
         request,
-        "articles/article.html",
-        {
-            "article": article,
-            "can_comment": True,
-            "comment_text": values.get("body", ""),
-            "parent_id": values.get("parent_id"),
-            "errors": errors,
-        },
-        block="comment_form",
+        db,
+        ctx,
+        member,
+        article_id,
+        parent_id=int(parent) if isinstance(parent, str) and parent.isdecimal() else None,
+        comment_text=str(values.get("body", "")),
+        errors=errors,
         status_code=status_code,
-        headers={"HX-Retarget": "#comment-form", "HX-Reswap": "outerHTML"},
     )
 
 

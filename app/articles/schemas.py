@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -12,6 +12,7 @@ from app.forum.schemas import AuthorOut, Body, LabelledIn, Reason, parse_handles
 
 Abstract = Annotated[str, StringConstraints(strip_whitespace=True, max_length=3_000)]
 ArticleBody = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200_000)]
+PeopleRole = Literal["coauthors", "participants"]
 KEYWORD = re.compile(r"^[\w][\w .\-/]{0,58}[\w.]?$")
 
 

@@ -15,17 +15,19 @@ from app.articles.models import (
     ArticleRevision,
     ArticleStatus,
 )
-from app.articles.schemas import DraftIn
+from app.articles.schemas import DraftIn, PeopleRole
 from app.audit import service as audit_service
 from app.context import RequestContext
 from app.db import utcnow
 from app.errors import InvalidInput
 from app.forum import markdown
 from app.forum import queries as forum_queries
+from app.forum import service as forum_service
 from app.forum.models import TLP, Category
 from app.mail import service as mail_service
 from app.notifications.models import Notification, NotificationKind
 from app.policy import (
+    WRITER_KINDS,
     Forbidden,
     check_can_edit_article,
     check_can_review_article,
@@ -38,18 +40,25 @@ from app.policy import (
     members_who_can_see_category,
 )
 
+_REFUSED_BECAUSE = {
+    "co-authors": "unknown, unable to see this category, or not an academic or agency official",
+    "participants": "unknown, or unable to see this category",
+}
+
 
 async def _members(db: AsyncSession, category: Category, handles: list[str], what: str) -> list[Member]:
-    """Named members, each of whom must be able to see the category at all."""
+    """Named members, each of whom must be able to see the category at all; co-authors edit the
+    article, so they must also be of a kind that writes articles."""
     if not handles:
         return []
-    found = list(
-        await db.scalars(members_who_can_see_category(category.id).where(Member.username.in_(handles)))
-    )
+    query = members_who_can_see_category(category.id).where(Member.username.in_(handles))
+    if what == "co-authors":
+        query = query.where(Member.kind.in_(WRITER_KINDS))
+    found = list(await db.scalars(query))
     missing = sorted(set(handles) - {m.username for m in found})
     if missing:
         raise InvalidInput(
-            f"These members cannot be added as {what} (unknown, or unable to see this category): "
+            f"These members cannot be added as {what} ({_REFUSED_BECAUSE[what]}): "
             + ", ".join("@" + h for h in missing),
             field="coauthors" if what == "co-authors" else "participants",
         )
@@ -64,6 +73,16 @@ def _label(member: Member, data: DraftIn, category: Category) -> TLP:
     if tlp is TLP.AMBER_STRICT and member.agency_id is None:
         raise Forbidden("TLP:AMBER+STRICT limits an article to the author's agency, and you have none.")
     return tlp
+
+
+async def people(
+    db: AsyncSession, member: Member, category_id: int, prefix: str, role: PeopleRole
+) -> list[Member]:
+    """Whom the form offers as co-authors or TLP:RED participants of an article in this category;
+    saving checks each name again against the article's own label."""
+    check_can_write_articles(member)
+    kinds = WRITER_KINDS if role == "coauthors" else None
+    return await forum_service.category_members(db, member, category_id, prefix, kinds)
 
 
 async def _check_authors_can_read(db: AsyncSession, article: Article, authors: list[Member]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.models import Member
+from app.accounts.models import Member, MemberKind
 from app.context import RequestContext
 from app.db import utcnow
 from app.errors import InvalidInput
@@ -243,11 +243,20 @@ async def mentionable(db: AsyncSession, member: Member, thread_id: int, prefix: 
     return list(await db.scalars(query.order_by(Member.username).limit(10)))
 
 
-async def category_members(db: AsyncSession, member: Member, category_id: int, prefix: str) -> list[Member]:
-    """Candidates for a TLP:RED thread's participants: members who can see the category."""
+async def category_members(
+    db: AsyncSession,
+    member: Member,
+    category_id: int,
+    prefix: str,
+    kinds: tuple[MemberKind, ...] | None = None,
+) -> list[Member]:
+    """Candidates for TLP:RED participants (or, limited to `kinds`, an article's co-authors):
+    members who can see the category."""
     await queries.category_by_id(db, member, category_id)
     needle = prefix.lstrip("@").lower()[:40]
     query = members_who_can_see_category(category_id).where(Member.id != member.id)
+    if kinds is not None:
+        query = query.where(Member.kind.in_(kinds))
     if needle:
         query = query.where(Member.username.like(f"{needle}%") | Member.display_name.ilike(f"%{needle}%"))
     return list(await db.scalars(query.order_by(Member.username).limit(10)))

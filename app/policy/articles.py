@@ -75,6 +75,13 @@ def check_can_comment(member: Member | None, article: Article) -> None:
         raise Forbidden("Comments open when the article is published.")
 
 
+def check_can_reply_to_comment(member: Member, parent: Comment) -> None:
+    """A reply would notify the author of a comment the replier cannot see, and hang under a
+    placeholder."""
+    if parent.deleted_at is not None or (parent.hidden_at is not None and not can_see_hidden_posts(member)):
+        raise Forbidden("That comment is no longer shown; comment on the article instead.")
+
+
 def check_can_edit_comment(member: Member, comment: Comment) -> None:
     """Guards the edit form's view of the source too: see `check_can_edit_post`."""
     if member.id != comment.author_id:

@@ -1,6 +1,6 @@
 """An article's life as its author, an editor and a reader see it: write a draft that autosaves,
-submit it, the editor publishes it, a colleague comments in place, and the author follows the
-notification. axe-core checks every page on the way."""
+with a co-author chosen from suggestions, submit it, the editor publishes it, a colleague
+comments in place, and the author follows the notification. axe-core checks every page."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ async def test_write_submit_publish_comment_and_notify(live_server, browser):
     await author.get_by_role("heading", name="Edit article").wait_for()
     await assert_accessible(author)
 
+    coauthors = author.get_by_label("Co-authors")
+    await coauthors.press_sequentially("@pet", delay=30)
+    option = author.get_by_role("option", name="Petra Analyst")
+    await option.wait_for()
+    assert "Border Police Directorate" in await option.inner_text(), "suggestions show affiliations"
+    await coauthors.press("Enter")
+    assert (await coauthors.input_value()).startswith("@m")
     await author.get_by_label("Abstract").fill("Three winters of thermal cameras on the green border.")
     await author.get_by_label("Text of the article").fill(
         "## Setting\n\nForty kilometres of forest.\n\n## Results\n\nFewer missed crossings.[^1]\n\n[^1]: Logs 2023–2025.\n"
@@ -29,6 +36,7 @@ async def test_write_submit_publish_comment_and_notify(live_server, browser):
     await author.get_by_role("button", name="Submit for review").click()
     await author.get_by_role("heading", name="Thermal cameras at night crossings").wait_for()
     assert "Waiting for review" in await author.get_by_role("status").first.inner_text()
+    assert "Petra Analyst" in await author.locator("ul.authors").inner_text()
     await assert_accessible(author)
     article_url = author.url
 

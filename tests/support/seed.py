@@ -21,6 +21,7 @@ async def main() -> None:
         await make_member(db, role=Role.ADMIN, email="admin@liaison.test", name="Ada Admin")
         await make_member(db, agency=agency, email="author@mup.hr", name="Ana Author")
         await make_member(db, agency=agency, email="colleague@mup.hr", name="Goran Colleague")
+        await make_member(db, agency=agency, email="analyst@mup.hr", name="Petra Analyst")
         db.add(
             Category(
                 slug="land-borders", name="Managing land borders", tier=Tier.AGENCIES, default_tlp=TLP.AMBER

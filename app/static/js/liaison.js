@@ -11,7 +11,7 @@
     list.className = "suggestions";
     list.id = `mention-list-${++counter}`;
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "Members you can mention");
+    list.setAttribute("aria-label", field.dataset.mentionLabel || "Members you can mention");
     list.hidden = true;
     field.after(list);
     // An input becomes a combobox; a textarea stays a textbox, which may not carry aria-expanded.
@@ -72,8 +72,14 @@
       if (!match) { close(); return; }
       clearTimeout(pending);
       pending = setTimeout(async () => {
-        const response = await fetch(`${field.dataset.mentionUrl}?q=${encodeURIComponent(match[2])}`,
-          { credentials: "same-origin", headers: { Accept: "application/json" } });
+        const url = new URL(field.dataset.mentionUrl, window.location.href);
+        url.searchParams.set("q", match[2]);
+        // Suggestions may depend on other fields of the form, such as the chosen category.
+        for (const name of (field.dataset.mentionWith || "").split(" ").filter(Boolean)) {
+          const other = field.form && field.form.elements.namedItem(name);
+          if (other) url.searchParams.set(name, other.value);
+        }
+        const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
         if (response.ok) show(await response.json()); else close();
       }, 150);
     });
