@@ -80,6 +80,17 @@ async def test_draft_review_publish_and_comment_through_the_api(client, db):
     notes = (await client.get("/api/v1/notifications", headers=as_author)).json()["notifications"]
     assert {n["kind"] for n in notes} >= {"published", "comment"}
 
+    revised = await client.put(
+        url, json={**full, "title": "Document readers, compared again"}, headers=as_author
+    )
+    assert revised.json()["revised_at"] is not None
+    assert (await client.get(url + "/revisions", headers=as_reader)).status_code == 403
+    history = (await client.get(url + "/revisions", headers=as_editor)).json()
+    assert [(r["number"], r["title"]) for r in history] == [(1, "Document readers compared")]
+    first = (await client.get(url + "/revisions/1", headers=as_editor)).json()
+    assert first["body_source"] == full["body"].strip() and first["abstract"] == full["abstract"]
+    assert (await client.get(url + "/revisions/2", headers=as_editor)).status_code == 404
+
 
 async def test_bad_input_is_a_clear_4xx(client, db):
     category = await make_category(db, tier=Tier.AGENCIES)

@@ -19,9 +19,12 @@ from app.articles.schemas import (
     HideIn,
     PeopleRole,
     ReturnIn,
+    RevisionOut,
+    RevisionTextOut,
 )
 from app.deps import ApiMember, ApiModerator, Ctx, DbSession
 from app.forum.schemas import AuthorOut
+from app.policy import check_can_see_article_history
 
 router = APIRouter(prefix="/articles", tags=["articles"])
 Page = Annotated[int, Query(ge=1, le=10_000)]
@@ -137,6 +140,20 @@ async def return_draft(
     article_id: int, body: ReturnIn, db: DbSession, ctx: Ctx, editor: ApiModerator
 ) -> ArticleOut:
     return _article(await service.return_to_authors(db, editor, article_id, body.notes, ctx))
+
+
+@router.get("/{article_id}/revisions", response_model=list[RevisionOut])
+async def revisions(article_id: int, db: DbSession, member: ApiMember) -> list[RevisionOut]:
+    check_can_see_article_history(member)
+    article = await queries.article(db, member, article_id)
+    return [RevisionOut.model_validate(r) for r in await queries.revisions(db, article)]
+
+
+@router.get("/{article_id}/revisions/{number}", response_model=RevisionTextOut)
+async def revision(article_id: int, number: int, db: DbSession, member: ApiMember) -> RevisionTextOut:
+    check_can_see_article_history(member)
+    _, found = await service.revision(db, member, article_id, number)
+    return RevisionTextOut.model_validate(found)
 
 
 @router.put("/{article_id}/pdf", response_model=ArticleOut)

@@ -114,3 +114,20 @@ class CommentOut(BaseModel):
     hidden: bool
     hidden_reason: str | None
     body_html: str | None
+
+
+class RevisionOut(BaseModel):
+    """An earlier published text of an article, for moderators."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    title: str
+    published_at: datetime
+    replaced_at: datetime
+
+
+class RevisionTextOut(RevisionOut):
+    abstract: str
+    body_source: str
+    body_html: str

@@ -29,6 +29,7 @@ from app.notifications.models import Notification, NotificationKind
 from app.policy import (
     WRITER_KINDS,
     Forbidden,
+    NotVisible,
     check_can_edit_article,
     check_can_review_article,
     check_can_submit_article,
@@ -307,5 +308,5 @@ async def revision(
         )
     )
     if found is None:
-        raise InvalidInput("There is no such revision.")
+        raise NotVisible
     return article, found
