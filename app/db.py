@@ -69,6 +69,7 @@ def upsert(dialect_name: str, table: Any) -> Any:
 SQLITE_BEGIN = "sqlite_begin"
 WRITE_TRANSACTION = {SQLITE_BEGIN: "IMMEDIATE"}
 AFTER_COMMIT_KEY = "liaison.after_commit"
+UNDO_KEY = "liaison.undo_on_rollback"
 log = logging.getLogger(__name__)
 
 
@@ -83,6 +84,24 @@ def after_commit(db: AsyncSession, work: Callable[[AsyncSession], Awaitable[None
     """Best-effort bookkeeping a page view does (last seen, read position), kept out of the read
     transaction so that reads never wait on the write lock."""
     db.info.setdefault(AFTER_COMMIT_KEY, []).append(work)
+
+
+def undo_on_rollback(db: AsyncSession, undo: Callable[[], Awaitable[None]]) -> None:
+    """Work done outside the database (a file written) that must not outlive a transaction that
+    does not commit: the request's transaction runs `undo` if it rolls back."""
+    db.info.setdefault(UNDO_KEY, []).append(undo)
+
+
+async def settle(db: AsyncSession, committed: bool) -> None:
+    """After commit the undo list is dropped; after a rollback each undo runs, and one failing
+    does not stop the others."""
+    for undo in db.info.pop(UNDO_KEY, []):
+        if committed:
+            continue
+        try:
+            await undo()
+        except Exception:
+            log.warning("undoing work of a rolled-back transaction failed", exc_info=True)
 
 
 async def run_after_commit(db: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession]) -> None:

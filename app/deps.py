@@ -18,7 +18,7 @@ from app.accounts import sessions as sessions_service
 from app.accounts.models import AuthSession, Member
 from app.config import Settings, get_settings
 from app.context import RequestContext
-from app.db import begin_for_writing, run_after_commit
+from app.db import begin_for_writing, run_after_commit, settle
 from app.mail import service as mail_service
 from app.mfa import personal_tokens
 from app.notifications import service as notifications_service
@@ -55,9 +55,15 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
             mail_service.discard_outbox(session)
             session.expunge_all()
             await session.rollback()
+            await settle(session, committed=False)
             raise
         else:
-            await session.commit()
+            try:
+                await session.commit()
+            except BaseException:
+                await settle(session, committed=False)
+                raise
+            await settle(session, committed=True)
             await run_after_commit(session, request.app.state.sessionmaker)
             await request.app.state.postman.dispatch(mail_service.take_outbox(session))
 

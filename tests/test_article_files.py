@@ -113,3 +113,36 @@ async def test_only_authors_attach_and_restricted_pdfs_stay_restricted(client, d
         f"/a/{article.id}/pdf", data={"csrf_token": token}, files={"pdf": ("x.pdf", PDF, "application/pdf")}
     )
     assert response.status_code == 403
+
+
+async def test_a_pdf_written_by_a_request_that_fails_afterwards_is_not_kept(app, db):
+    """The request's transaction (get_db) rolls back on any error after the upload; the file it
+    wrote goes with it, and a committed upload stays."""
+    from starlette.requests import Request
+
+    from app.articles import files
+    from app.deps import get_db
+    from tests.support.world import InMemoryUpload
+
+    author = await make_member(db, kind=MemberKind.ACADEMIC)
+    article = await make_article(db, author, await make_category(db))
+    await db.commit()
+    request = Request({"type": "http", "method": "POST", "app": app, "headers": [], "path": "/"})
+    before = _stored()
+
+    failing = get_db(request)
+    session = await failing.__anext__()
+    member = await session.get(type(author), author.id)
+    await files.attach(session, get_settings(), member, article.id, InMemoryUpload(PDF))
+    assert len(_stored() - before) == 1
+    with pytest.raises(RuntimeError):
+        await failing.athrow(RuntimeError("a later step failed"))
+    assert _stored() == before
+
+    succeeding = get_db(request)
+    session = await succeeding.__anext__()
+    member = await session.get(type(author), author.id)
+    await files.attach(session, get_settings(), member, article.id, InMemoryUpload(PDF))
+    with pytest.raises(StopAsyncIteration):
+        await succeeding.__anext__()
+    assert len(_stored() - before) == 1

@@ -7,6 +7,7 @@ name; served only after the article's own visibility check.
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -17,7 +18,7 @@ from app.accounts.models import Member
 from app.articles import queries
 from app.articles.models import Article
 from app.config import Settings
-from app.db import after_commit
+from app.db import after_commit, undo_on_rollback
 from app.errors import InvalidInput, TooLarge
 from app.policy import NotVisible, check_can_edit_article
 
@@ -48,16 +49,17 @@ async def attach(
     db: AsyncSession, settings: Settings, member: Member, article_id: int, upload: Upload
 ) -> Article:
     """Streams to a temporary file, refusing as soon as the limit is passed; the file takes its
-    final name only if the content is a PDF, and the old file goes only after commit."""
+    final name only if the content is a PDF. The old file goes only after commit, the new one if
+    the transaction rolls back."""
     article = await queries.article(db, member, article_id)
     check_can_edit_article(member, article)
     folder = anyio.Path(settings.uploads_dir)
     await folder.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(16)
-    partial = folder / f"{stored}.part"
+    incoming = folder / f"{stored}.part"
     size, head, tail = 0, b"", b""
     try:
-        async with await anyio.open_file(partial, "wb") as out:
+        async with await anyio.open_file(incoming, "wb") as out:
             while chunk := await upload.read(CHUNK):
                 size += len(chunk)
                 if size > settings.article_pdf_max_bytes:
@@ -71,9 +73,10 @@ async def attach(
                 await out.write(chunk)
         if size == 0 or not _looks_like_pdf(head, tail):
             raise InvalidInput("This file is not a PDF. Only PDF files can be attached.", field="pdf")
-        await partial.rename(folder / stored)
+        await incoming.rename(folder / stored)
     finally:
-        await partial.unlink(missing_ok=True)
+        await incoming.unlink(missing_ok=True)
+    undo_on_rollback(db, partial((folder / stored).unlink, missing_ok=True))
     _forget_after_commit(db, settings.uploads_dir, article.pdf_stored_name)
     article.pdf_stored_name = stored
     article.pdf_filename = _clean_name(upload.filename)
