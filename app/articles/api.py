@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 
-from app.articles import comments, files, queries, service
+from app.articles import comments, files, queries, review, service
 from app.articles.models import Article
 from app.articles.schemas import (
     ArticleOut,
@@ -57,6 +57,8 @@ def _article(a: Article) -> ArticleOut:
         reading_minutes=a.reading_minutes,
         has_pdf=a.pdf_stored_name is not None,
         editor_notes=a.editor_notes,
+        hidden=a.hidden_at is not None,
+        hidden_reason=a.hidden_reason,
     )
 
 
@@ -132,14 +134,24 @@ async def submit(article_id: int, db: DbSession, ctx: Ctx, member: ApiMember) ->
 
 @router.post("/{article_id}/publish", response_model=ArticleOut)
 async def publish(article_id: int, db: DbSession, ctx: Ctx, editor: ApiModerator) -> ArticleOut:
-    return _article(await service.publish(db, editor, article_id, ctx))
+    return _article(await review.publish(db, editor, article_id, ctx))
 
 
 @router.post("/{article_id}/return", response_model=ArticleOut)
 async def return_draft(
     article_id: int, body: ReturnIn, db: DbSession, ctx: Ctx, editor: ApiModerator
 ) -> ArticleOut:
-    return _article(await service.return_to_authors(db, editor, article_id, body.notes, ctx))
+    return _article(await review.return_to_authors(db, editor, article_id, body.notes, ctx))
+
+
+@router.post("/{article_id}/hide", response_model=ArticleOut)
+async def hide(article_id: int, body: HideIn, db: DbSession, ctx: Ctx, moderator: ApiModerator) -> ArticleOut:
+    return _article(await review.hide(db, moderator, article_id, body.reason, ctx))
+
+
+@router.post("/{article_id}/unhide", response_model=ArticleOut)
+async def unhide(article_id: int, db: DbSession, ctx: Ctx, moderator: ApiModerator) -> ArticleOut:
+    return _article(await review.hide(db, moderator, article_id, None, ctx))
 
 
 @router.get("/{article_id}/revisions", response_model=list[RevisionOut])

@@ -62,6 +62,7 @@ class Article(Base):
     pdf_filename: Mapped[str | None] = mapped_column(String(200))
     pdf_size: Mapped[int | None] = mapped_column(Integer)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)

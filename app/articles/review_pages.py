@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from app.articles import comments, queries, service
+from app.articles import comments, queries, review, service
 from app.articles.models import Comment
 from app.articles.pages import article_page
 from app.articles.schemas import CommentEditIn, CommentIn, HideIn, ReturnIn
@@ -28,7 +28,7 @@ async def queue(request: Request, db: DbSession, editor: RequireModerator) -> Re
 async def publish(
     request: Request, article_id: int, db: DbSession, ctx: Ctx, editor: RequireModerator
 ) -> Response:
-    await service.publish(db, editor, article_id, ctx)
+    await review.publish(db, editor, article_id, ctx)
     return redirect(request, f"/a/{article_id}")
 
 
@@ -41,8 +41,27 @@ async def return_draft(
         raise InvalidInput(
             "Write notes for the authors (3 characters or more): " + next(iter(errors.values()))
         )
-    await service.return_to_authors(db, editor, article_id, data.notes, ctx)
+    await review.return_to_authors(db, editor, article_id, data.notes, ctx)
     return redirect(request, "/editor/articles")
+
+
+@router.post("/a/{article_id}/hide")
+async def hide_article(
+    request: Request, article_id: int, db: DbSession, ctx: Ctx, moderator: RequireModerator
+) -> Response:
+    data, _ = validate(HideIn, await form_values(request))
+    if data is None:
+        raise InvalidInput("Give a reason for hiding, which the authors are told (3 characters or more).")
+    await review.hide(db, moderator, article_id, data.reason, ctx)
+    return redirect(request, f"/a/{article_id}")
+
+
+@router.post("/a/{article_id}/unhide")
+async def unhide_article(
+    request: Request, article_id: int, db: DbSession, ctx: Ctx, moderator: RequireModerator
+) -> Response:
+    await review.hide(db, moderator, article_id, None, ctx)
+    return redirect(request, f"/a/{article_id}")
 
 
 @router.get("/a/{article_id}/revisions")

@@ -100,6 +100,8 @@ class ArticleOut(ArticleSummaryOut):
     reading_minutes: int
     has_pdf: bool
     editor_notes: str | None
+    hidden: bool
+    hidden_reason: str | None
 
 
 class CommentOut(BaseModel):

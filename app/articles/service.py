@@ -24,14 +24,11 @@ from app.forum import markdown
 from app.forum import queries as forum_queries
 from app.forum import service as forum_service
 from app.forum.models import TLP, Category
-from app.mail import service as mail_service
-from app.notifications.models import Notification, NotificationKind
 from app.policy import (
     WRITER_KINDS,
     Forbidden,
     NotVisible,
     check_can_edit_article,
-    check_can_review_article,
     check_can_submit_article,
     check_can_write_articles,
     check_label_fits_category,
@@ -172,16 +169,24 @@ async def _replace_links(
     await db.refresh(article, ["authors", "keywords", "category"])
 
 
-async def _audit(db: AsyncSession, ctx: RequestContext, actor: Member, action: str, article: Article) -> None:
+async def audit(
+    db: AsyncSession, ctx: RequestContext, actor: Member, action: str, article: Article, **details: str
+) -> None:
     await audit_service.record(
-        db, action=action, actor_id=actor.id, ip=ctx.ip, target_type="article", target_id=article.id
+        db,
+        action=action,
+        actor_id=actor.id,
+        ip=ctx.ip,
+        target_type="article",
+        target_id=article.id,
+        details=details or None,
     )
 
 
 async def create_draft(db: AsyncSession, member: Member, data: DraftIn, ctx: RequestContext) -> Article:
     check_can_write_articles(member)
     article, _ = await _apply(db, member, None, data)
-    await _audit(db, ctx, member, "article.create", article)
+    await audit(db, ctx, member, "article.create", article)
     return article
 
 
@@ -209,7 +214,7 @@ async def save(
         article.revision_count += 1
         article.revised_at = article.updated_at
         await db.flush()
-        await _audit(db, ctx, member, "article.revise", article)
+        await audit(db, ctx, member, "article.revise", article)
     else:
         article, _ = await _apply(db, member, article, data)
     return article
@@ -231,7 +236,7 @@ async def delete_draft(db: AsyncSession, member: Member, article_id: int, ctx: R
     if article.status is ArticleStatus.PUBLISHED:
         raise Forbidden("A published article cannot be deleted by its authors; ask a moderator.")
     article.deleted_at = utcnow()
-    await _audit(db, ctx, member, "article.delete", article)
+    await audit(db, ctx, member, "article.delete", article)
 
 
 async def submit(db: AsyncSession, member: Member, article_id: int, ctx: RequestContext) -> Article:
@@ -241,61 +246,8 @@ async def submit(db: AsyncSession, member: Member, article_id: int, ctx: Request
         raise InvalidInput("Write an abstract (20 characters or more) and a body before submitting.")
     article.status = ArticleStatus.SUBMITTED
     article.submitted_at = utcnow()
-    await _audit(db, ctx, member, "article.submit", article)
+    await audit(db, ctx, member, "article.submit", article)
     return article
-
-
-async def publish(db: AsyncSession, editor: Member, article_id: int, ctx: RequestContext) -> Article:
-    article = await queries.article(db, editor, article_id)
-    check_can_review_article(editor, article)
-    article.status = ArticleStatus.PUBLISHED
-    article.published_at = article.published_at or utcnow()
-    article.editor_notes = None
-    await _audit(db, ctx, editor, "article.publish", article)
-    _tell_authors(db, ctx, editor, article, NotificationKind.PUBLISHED, notes=None)
-    return article
-
-
-async def return_to_authors(
-    db: AsyncSession, editor: Member, article_id: int, notes: str, ctx: RequestContext
-) -> Article:
-    article = await queries.article(db, editor, article_id)
-    check_can_review_article(editor, article)
-    article.status = ArticleStatus.RETURNED
-    article.editor_notes = notes
-    await _audit(db, ctx, editor, "article.return", article)
-    _tell_authors(db, ctx, editor, article, NotificationKind.RETURNED, notes=notes)
-    return article
-
-
-def _tell_authors(
-    db: AsyncSession,
-    ctx: RequestContext,
-    editor: Member,
-    article: Article,
-    kind: NotificationKind,
-    notes: str | None,
-) -> None:
-    """A notification for each author, and an e-mail. E-mail leaves our control: for AMBER and
-    stricter it names neither the article nor the notes."""
-    restricted = article.tlp.restricted
-    for author in article.author_members:
-        db.add(Notification(member_id=author.id, kind=kind, article_id=article.id, actor_id=editor.id))
-        mail_service.send_template(
-            db,
-            ctx.settings,
-            author.email,
-            "article_decision",
-            member=author,
-            published=kind is NotificationKind.PUBLISHED,
-            restricted=restricted,
-            title=None if restricted else article.title,
-            notes=None if restricted else notes,
-            tlp=article.tlp.label,
-            url=ctx.settings.url(
-                f"/a/{article.id}" if kind is NotificationKind.PUBLISHED else f"/a/{article.id}/edit"
-            ),
-        )
 
 
 async def revision(

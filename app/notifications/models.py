@@ -18,6 +18,7 @@ class NotificationKind(enum.StrEnum):
     COMMENT_REPLY = "comment_reply"
     PUBLISHED = "published"
     RETURNED = "returned"
+    HIDDEN = "hidden"
 
 
 class Notification(Base):

@@ -67,12 +67,20 @@ def can_see_article_history(member: Member | None) -> bool:
 
 
 def can_comment(member: Member | None, article: Article) -> bool:
-    return can_see_content(member) and article.status is ArticleStatus.PUBLISHED
+    return can_see_content(member) and article.status is ArticleStatus.PUBLISHED and article.hidden_at is None
 
 
 def check_can_comment(member: Member | None, article: Article) -> None:
     if not can_comment(member, article):
-        raise Forbidden("Comments open when the article is published.")
+        raise Forbidden("Comments are open while the article is published and shown.")
+
+
+def check_can_hide_article(member: Member | None, article: Article) -> None:
+    """Moderators take a published article out of readers' sight, which its authors cannot do."""
+    if not can_moderate(member):
+        raise Forbidden("Only moderators can hide articles.")
+    if article.status is not ArticleStatus.PUBLISHED:
+        raise Forbidden("Only a published article can be hidden.")
 
 
 def check_can_reply_to_comment(member: Member, parent: Comment) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Member
-from app.articles import comments, service
+from app.articles import comments, review, service
 from app.articles.models import Article
 from app.articles.schemas import CommentIn, DraftIn
 from app.forum.models import TLP, Category
@@ -43,7 +43,7 @@ async def make_article(
     )
     if publish_as is not None:
         await service.submit(db, author, article.id, context())
-        await service.publish(db, publish_as, article.id, context())
+        await review.publish(db, publish_as, article.id, context())
     return article
 
 

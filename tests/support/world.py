@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import Member, MemberKind, Role, Status
 from app.articles import comments as article_comments
 from app.articles import files as article_files
+from app.articles import review as article_review
 from app.articles import service as article_service
 from app.articles.models import Article, ArticleStatus, Comment
 from app.articles.schemas import CommentIn, DraftIn
@@ -75,6 +76,7 @@ DRAFT = Spec("art-draft", "community", TLP.CLEAR)
 SUBMITTED = Spec("art-submitted", "agencies", TLP.GREEN)
 RETURNED = Spec("art-returned", "community", TLP.CLEAR)
 UNPUBLISHED = (DRAFT, SUBMITTED, RETURNED)
+HIDDEN = Spec("art-hidden", "community", TLP.CLEAR, hidden=True)
 
 
 @dataclass
@@ -96,12 +98,14 @@ class World:
 
     def article_visible(self, account: str, key: str) -> bool:
         """Published articles follow the thread rules; a draft (returned or not) only its author; a
-        submitted one its author and the editors who could read it once published."""
+        submitted or hidden one its author and the moderators who could read it if shown."""
         if key in (DRAFT.key, RETURNED.key):
             return account == "official_a" and self.expected_visible(account, DRAFT)
-        if key == SUBMITTED.key:
-            staff = self.accounts[account].role in (Role.MODERATOR, Role.ADMIN)
-            return (account == "official_a" or staff) and self.expected_visible(account, SUBMITTED)
+        if key in (SUBMITTED.key, HIDDEN.key):
+            spec = SUBMITTED if key == SUBMITTED.key else replace(HIDDEN, hidden=False)
+            return (account == "official_a" or self.is_staff(account)) and self.expected_visible(
+                account, spec
+            )
         spec = next(s for s in ARTICLE_SPECS if "art-" + s.key == key)
         return self.expected_visible(account, spec)
 
@@ -317,7 +321,7 @@ async def _add_articles(db: AsyncSession, world: World, ctx: RequestContext) -> 
     one; each carries canaries in its title, abstract, body, comment and PDF content."""
     author = world.accounts["official_a"]
     specs = [replace(s, key="art-" + s.key) for s in ARTICLE_SPECS]
-    for n, spec in enumerate([*specs, *UNPUBLISHED]):
+    for n, spec in enumerate([*specs, *UNPUBLISHED, HIDDEN]):
         tag = f"ARTCANARY{n:02d}X{spec.key.replace('-', '').upper()}"
         world.canaries[spec.key] = [f"{tag}TITLE", f"{tag}ABSTRACT", f"{tag}BODY", f"{tag}PDF"]
         draft = DraftIn(
@@ -340,7 +344,7 @@ async def _add_articles(db: AsyncSession, world: World, ctx: RequestContext) -> 
                 await article_service.submit(db, author, article.id, ctx)
             if spec is RETURNED:
                 notes = f"Please tighten {tag}NOTES"
-                await article_service.return_to_authors(
+                await article_review.return_to_authors(
                     db, world.accounts["moderator"], article.id, notes, ctx
                 )
                 world.canaries[spec.key].append(f"{tag}NOTES")
@@ -355,6 +359,8 @@ async def _add_articles(db: AsyncSession, world: World, ctx: RequestContext) -> 
         world.canaries[spec.key].append(f"{tag}COMMENT")
         if spec.moderated:
             await _moderate_article(db, world, article, draft, spec.key, tag, ctx)
+        if spec is HIDDEN:
+            await article_review.hide(db, world.accounts["moderator"], article.id, "canary test", ctx)
 
 
 async def _moderate_article(
