@@ -59,3 +59,27 @@ def test_rendering_any_text_is_safe(source):
     assert "<script" not in html.lower()
     assert not re.search(r"<[^>]+\son\w+\s*=", html, re.I)
     assert not re.search(r"""href=["']?\s*(javascript|data|vbscript):""", html, re.I)
+
+
+def test_articles_render_tables_footnotes_quotes_and_code_and_nothing_active():
+    from app.forum.markdown import render_article
+
+    source = (
+        "## Method\n\nCounted by hand[^1].\n\n| Crossing | Cars |\n|---|---|\n| Bajakovo | 4100 |\n\n"
+        "> Quoted from the field log.\n\n```\nselect 1;\n```\n\n## Method\n\n"
+        '<script>alert(1)</script> <a href="javascript:x">x</a> <img src=x onerror=y>\n\n[^1]: Two observers.\n'
+    )
+    rendered = render_article(source)
+    for fragment in (
+        "<table>",
+        "<td>Bajakovo</td>",
+        "<blockquote>",
+        "<pre><code>select 1;",
+        'class="footnotes"',
+    ):
+        assert fragment in rendered.html, fragment
+    assert [h.anchor for h in rendered.headings] == ["sec-method", "sec-method-1"], (
+        "repeated headings stay unique"
+    )
+    for active in ("<script", "<img", '<a href="javascript'):
+        assert active not in rendered.html, active
