@@ -46,14 +46,15 @@ async def index(
     author = (author or "").strip()[:41] or None
     page = max(1, min(page, 10_000))
     articles, total = await queries.published(db, member, keyword=keyword, author=author, page=page)
+    pages = max(1, -(-total // queries.ARTICLES_PER_PAGE))
     return render(
         request,
         "articles/index.html",
         {
             "articles": articles,
             "total": total,
-            "page": page,
-            "pages": max(1, -(-total // queries.ARTICLES_PER_PAGE)),
+            "page": min(page, pages),
+            "pages": pages,
             "keyword": keyword or "",
             "author": author or "",
             "drafts": await queries.own_drafts(db, member) if can_write_articles(member) else [],
