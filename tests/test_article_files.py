@@ -13,7 +13,7 @@ from app.forum.models import Tier
 from tests.support.articles import make_article
 from tests.support.factories import make_agency, make_member
 from tests.support.forum import make_category
-from tests.support.web import csrf_token, sign_in
+from tests.support.web import api_token, csrf_token, sign_in
 
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
@@ -122,7 +122,7 @@ async def test_a_pdf_written_by_a_request_that_fails_afterwards_is_not_kept(app,
 
     from app.articles import files
     from app.deps import get_db
-    from tests.support.world import InMemoryUpload
+    from tests.support.world import InMemoryUpload, context
 
     author = await make_member(db, kind=MemberKind.ACADEMIC)
     article = await make_article(db, author, await make_category(db))
@@ -133,7 +133,7 @@ async def test_a_pdf_written_by_a_request_that_fails_afterwards_is_not_kept(app,
     failing = get_db(request)
     session = await failing.__anext__()
     member = await session.get(type(author), author.id)
-    await files.attach(session, get_settings(), member, article.id, InMemoryUpload(PDF))
+    await files.attach(session, context(), member, article.id, InMemoryUpload(PDF))
     assert len(_stored() - before) == 1
     with pytest.raises(RuntimeError):
         await failing.athrow(RuntimeError("a later step failed"))
@@ -142,7 +142,56 @@ async def test_a_pdf_written_by_a_request_that_fails_afterwards_is_not_kept(app,
     succeeding = get_db(request)
     session = await succeeding.__anext__()
     member = await session.get(type(author), author.id)
-    await files.attach(session, get_settings(), member, article.id, InMemoryUpload(PDF))
+    await files.attach(session, context(), member, article.id, InMemoryUpload(PDF))
     with pytest.raises(StopAsyncIteration):
         await succeeding.__anext__()
     assert len(_stored() - before) == 1
+
+
+async def test_a_draft_replacing_its_pdf_leaves_only_the_new_file(client, db):
+    author = await make_member(db, kind=MemberKind.ACADEMIC)
+    article = await make_article(db, author, await make_category(db))
+    await db.commit()
+    await sign_in(client, author.email)
+    before = _stored()
+    await _upload(client, article.id, "first.pdf", PDF)
+    await _upload(client, article.id, "second.pdf", PDF.replace(b"<< >>", b"<< /Second true >>", 1))
+    assert len(_stored() - before) == 1
+    await db.refresh(article)
+    assert article.pdf_filename == "second.pdf" and article.revision_count == 0
+
+
+async def test_a_published_pdf_replaced_or_removed_is_kept_with_the_revision(client, other_client, db):
+    moderator = await make_member(db, role=Role.MODERATOR)
+    author = await make_member(db, kind=MemberKind.ACADEMIC)
+    article = await make_article(db, author, await make_category(db), publish_as=moderator)
+    await db.commit()
+    await sign_in(client, author.email)
+    first, second = PDF, PDF.replace(b"<< >>", b"<< /Second true >>", 1)
+    await _upload(client, article.id, "first.pdf", first)
+    await db.refresh(article)
+    assert article.revision_count == 1, "adding the paper to a published article is a revision"
+    before = _stored()
+    assert (await _upload(client, article.id, "second.pdf", second)).status_code == 303
+    assert len(_stored() - before) == 1 and before <= _stored(), "the first file stays"
+    assert (await client.get(f"/a/{article.id}/pdf")).content == second
+    token = await csrf_token(client, f"/a/{article.id}/edit")
+    assert (await client.post(f"/a/{article.id}/pdf/delete", data={"csrf_token": token})).status_code == 303
+    await db.refresh(article)
+    assert article.pdf_stored_name is None and article.revision_count == 3 and article.revised_at is not None
+    assert (await client.get(f"/a/{article.id}/revisions/2/pdf")).status_code == 403, "authors: no history"
+
+    await sign_in(other_client, moderator.email)
+    old = await other_client.get(f"/a/{article.id}/revisions/2/pdf")
+    assert old.status_code == 200 and old.content == first
+    assert old.headers["content-disposition"].startswith("attachment;")
+    assert old.headers["x-content-type-options"] == "nosniff"
+    assert (await other_client.get(f"/a/{article.id}/revisions/3/pdf")).content == second
+    assert (await other_client.get(f"/a/{article.id}/revisions/1/pdf")).status_code == 404, "it had none"
+    page = (await other_client.get(f"/a/{article.id}/revisions/2")).text
+    assert f'href="/a/{article.id}/revisions/2/pdf"' in page
+    token = await api_token(other_client, moderator.email)
+    listed = (await other_client.get(f"/api/v1/articles/{article.id}/revisions", headers=token)).json()
+    assert [r["pdf_filename"] for r in listed] == ["second.pdf", "first.pdf", None]
+    api = await other_client.get(f"/api/v1/articles/{article.id}/revisions/3/pdf", headers=token)
+    assert api.content == second

@@ -172,25 +172,25 @@ async def revision(article_id: int, number: int, db: DbSession, member: ApiMembe
 async def upload_pdf(
     article_id: int, pdf: UploadFile, db: DbSession, ctx: Ctx, member: ApiMember
 ) -> ArticleOut:
-    return _article(await files.attach(db, ctx.settings, member, article_id, pdf))
+    return _article(await files.attach(db, ctx, member, article_id, pdf))
 
 
 @router.delete("/{article_id}/pdf", status_code=204)
 async def remove_pdf(article_id: int, db: DbSession, ctx: Ctx, member: ApiMember) -> Response:
-    await files.detach(db, ctx.settings, member, article_id)
+    await files.detach(db, ctx, member, article_id)
     return Response(status_code=204)
 
 
 @router.get("/{article_id}/pdf", response_class=FileResponse)
 async def download_pdf(article_id: int, db: DbSession, ctx: Ctx, member: ApiMember) -> FileResponse:
-    path, filename = await files.path_for(db, ctx.settings, member, article_id)
-    return FileResponse(
-        path,
-        media_type="application/pdf",
-        filename=filename,
-        content_disposition_type="attachment",
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
-    )
+    return files.attachment(await files.path_for(db, ctx.settings, member, article_id))
+
+
+@router.get("/{article_id}/revisions/{number}/pdf", response_class=FileResponse)
+async def download_revision_pdf(
+    article_id: int, number: int, db: DbSession, ctx: Ctx, member: ApiMember
+) -> FileResponse:
+    return files.attachment(await files.revision_path_for(db, ctx.settings, member, article_id, number))
 
 
 @router.get("/{article_id}/comments", response_model=list[CommentOut])

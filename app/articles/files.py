@@ -12,15 +12,17 @@ from pathlib import Path
 from typing import Protocol
 
 import anyio
+from fastapi.responses import FileResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Member
-from app.articles import queries
-from app.articles.models import Article
+from app.articles import queries, service
+from app.articles.models import Article, ArticleStatus
 from app.config import Settings
+from app.context import RequestContext
 from app.db import after_commit, undo_on_rollback
 from app.errors import InvalidInput, TooLarge
-from app.policy import NotVisible, check_can_edit_article
+from app.policy import NotVisible, check_can_edit_article, check_can_see_article_history
 
 CHUNK = 64 * 1024
 PDF_MAGIC = b"%PDF-"
@@ -46,11 +48,13 @@ def _clean_name(filename: str | None) -> str:
 
 
 async def attach(
-    db: AsyncSession, settings: Settings, member: Member, article_id: int, upload: Upload
+    db: AsyncSession, ctx: RequestContext, member: Member, article_id: int, upload: Upload
 ) -> Article:
     """Streams to a temporary file, refusing as soon as the limit is passed; the file takes its
-    final name only if the content is a PDF. The old file goes only after commit, the new one if
-    the transaction rolls back."""
+    final name only if the content is a PDF. The new file goes if the transaction rolls back. On
+    a published article the change is a revision that keeps the old file; on a draft the old file
+    goes after commit."""
+    settings = ctx.settings
     article = await queries.article(db, member, article_id)
     check_can_edit_article(member, article)
     folder = anyio.Path(settings.uploads_dir)
@@ -77,21 +81,32 @@ async def attach(
     finally:
         await incoming.unlink(missing_ok=True)
     undo_on_rollback(db, partial((folder / stored).unlink, missing_ok=True))
-    _forget_after_commit(db, settings.uploads_dir, article.pdf_stored_name)
-    article.pdf_stored_name = stored
-    article.pdf_filename = _clean_name(upload.filename)
-    article.pdf_size = size
-    await db.flush()
+    await _replace(db, ctx, member, article, (stored, _clean_name(upload.filename), size))
     return article
 
 
-async def detach(db: AsyncSession, settings: Settings, member: Member, article_id: int) -> Article:
+async def detach(db: AsyncSession, ctx: RequestContext, member: Member, article_id: int) -> Article:
     article = await queries.article(db, member, article_id)
     check_can_edit_article(member, article)
-    _forget_after_commit(db, settings.uploads_dir, article.pdf_stored_name)
-    article.pdf_stored_name = article.pdf_filename = article.pdf_size = None
-    await db.flush()
+    if article.pdf_stored_name is not None:
+        await _replace(db, ctx, member, article, (None, None, None))
     return article
+
+
+async def _replace(
+    db: AsyncSession,
+    ctx: RequestContext,
+    member: Member,
+    article: Article,
+    pdf: tuple[str, str, int] | tuple[None, None, None],
+) -> None:
+    previous = service.snapshot(article, member) if article.status is ArticleStatus.PUBLISHED else None
+    if previous is None:
+        _forget_after_commit(db, ctx.settings.uploads_dir, article.pdf_stored_name)
+    article.pdf_stored_name, article.pdf_filename, article.pdf_size = pdf
+    await db.flush()
+    if previous is not None:
+        await service.keep_revision(db, ctx, member, article, previous)
 
 
 def _forget_after_commit(db: AsyncSession, folder: Path, stored: str | None) -> None:
@@ -106,10 +121,35 @@ def _forget_after_commit(db: AsyncSession, folder: Path, stored: str | None) -> 
 
 async def path_for(db: AsyncSession, settings: Settings, member: Member, article_id: int) -> tuple[Path, str]:
     article = await queries.article(db, member, article_id)
-    if article.pdf_stored_name is None:
+    return await _existing(settings, article.pdf_stored_name, article.pdf_filename)
+
+
+async def revision_path_for(
+    db: AsyncSession, settings: Settings, member: Member, article_id: int, number: int
+) -> tuple[Path, str]:
+    """The PDF an earlier version had, for those who may see earlier versions."""
+    check_can_see_article_history(member)
+    _, found = await service.revision(db, member, article_id, number)
+    return await _existing(settings, found.pdf_stored_name, found.pdf_filename)
+
+
+def attachment(found: tuple[Path, str]) -> FileResponse:
+    """A stored PDF as a download that the browser must not open in place or sniff as anything
+    else, and that no cache keeps."""
+    path, filename = found
+    return FileResponse(
+        path,
+        media_type="application/pdf",
+        filename=filename,
+        content_disposition_type="attachment",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
+    )
+
+
+async def _existing(settings: Settings, stored: str | None, filename: str | None) -> tuple[Path, str]:
+    if stored is None or filename is None:
         raise NotVisible
-    path = settings.uploads_dir / article.pdf_stored_name
+    path = settings.uploads_dir / stored
     if not await anyio.Path(path).is_file():
         raise NotVisible
-    assert article.pdf_filename is not None
-    return path, article.pdf_filename
+    return path, filename

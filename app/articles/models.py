@@ -120,7 +120,8 @@ class ArticleKeyword(Base):
 
 
 class ArticleRevision(Base):
-    """The published text an article had before each revision; shown to moderators."""
+    """The published text (and PDF) an article had before each revision; shown to moderators.
+    A PDF file named here is never deleted, though the article may have moved on from it."""
 
     __tablename__ = "article_revisions"
     __table_args__ = (UniqueConstraint("article_id", "number"),)
@@ -132,6 +133,9 @@ class ArticleRevision(Base):
     abstract: Mapped[str] = mapped_column(Text)
     body_source: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    pdf_stored_name: Mapped[str | None] = mapped_column(String(64))
+    pdf_filename: Mapped[str | None] = mapped_column(String(200))
+    pdf_size: Mapped[int | None] = mapped_column(Integer)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
     replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     replaced_by_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 
 from app.articles import files, queries, service
@@ -293,7 +293,7 @@ async def upload_pdf(
         errors = {"pdf": "Choose a PDF file to attach."}
     else:
         try:
-            await files.attach(db, ctx.settings, member, article_id, upload)
+            await files.attach(db, ctx, member, article_id, upload)
         except ServiceError as exc:
             errors, status = _errors(exc), exc.status_code
         else:
@@ -306,17 +306,17 @@ async def upload_pdf(
 async def remove_pdf(
     request: Request, article_id: int, db: DbSession, ctx: Ctx, member: CurrentMember
 ) -> Response:
-    await files.detach(db, ctx.settings, member, article_id)
+    await files.detach(db, ctx, member, article_id)
     return redirect(request, f"/a/{article_id}/edit")
 
 
 @router.get("/a/{article_id}/pdf")
 async def download_pdf(article_id: int, db: DbSession, ctx: Ctx, member: CurrentMember) -> Response:
-    path, filename = await files.path_for(db, ctx.settings, member, article_id)
-    return FileResponse(
-        path,
-        media_type="application/pdf",
-        filename=filename,
-        content_disposition_type="attachment",
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
-    )
+    return files.attachment(await files.path_for(db, ctx.settings, member, article_id))
+
+
+@router.get("/a/{article_id}/revisions/{number}/pdf")
+async def download_revision_pdf(
+    article_id: int, number: int, db: DbSession, ctx: Ctx, member: CurrentMember
+) -> Response:
+    return files.attachment(await files.revision_path_for(db, ctx.settings, member, article_id, number))

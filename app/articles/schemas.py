@@ -125,6 +125,7 @@ class RevisionOut(BaseModel):
 
     number: int
     title: str
+    pdf_filename: str | None
     published_at: datetime
     replaced_at: datetime
 

@@ -197,27 +197,41 @@ async def save(
     article = await queries.article(db, member, article_id)
     check_can_edit_article(member, article)
     if article.status is ArticleStatus.PUBLISHED:
-        assert article.published_at is not None
         check_revision_keeps_access(article, data.category_id, data.tier, data.tlp or article.tlp)
-        previous = ArticleRevision(
-            article_id=article.id,
-            number=article.revision_count + 1,
-            title=article.title,
-            abstract=article.abstract,
-            body_source=article.body_source,
-            body_html=article.body_html,
-            published_at=article.revised_at or article.published_at,
-            replaced_by_id=member.id,
-        )
+        previous = snapshot(article, member)
         article, _ = await _apply(db, member, article, data)
-        db.add(previous)
-        article.revision_count += 1
-        article.revised_at = article.updated_at
-        await db.flush()
-        await audit(db, ctx, member, "article.revise", article)
+        await keep_revision(db, ctx, member, article, previous)
     else:
         article, _ = await _apply(db, member, article, data)
     return article
+
+
+def snapshot(article: Article, member: Member) -> ArticleRevision:
+    """The article as readers saw it until now, about to be revised by `member`."""
+    assert article.published_at is not None
+    return ArticleRevision(
+        article_id=article.id,
+        number=article.revision_count + 1,
+        title=article.title,
+        abstract=article.abstract,
+        body_source=article.body_source,
+        body_html=article.body_html,
+        pdf_stored_name=article.pdf_stored_name,
+        pdf_filename=article.pdf_filename,
+        pdf_size=article.pdf_size,
+        published_at=article.revised_at or article.published_at,
+        replaced_by_id=member.id,
+    )
+
+
+async def keep_revision(
+    db: AsyncSession, ctx: RequestContext, member: Member, article: Article, previous: ArticleRevision
+) -> None:
+    db.add(previous)
+    article.revision_count += 1
+    article.revised_at = article.updated_at = utcnow()
+    await db.flush()
+    await audit(db, ctx, member, "article.revise", article)
 
 
 async def autosave(db: AsyncSession, member: Member, article_id: int, data: DraftIn) -> Article:

@@ -337,7 +337,7 @@ async def _add_articles(db: AsyncSession, world: World, ctx: RequestContext) -> 
         first = draft.model_copy(update={"body": f"{draft.body}\n\nSince revised {tag}OLDBODY"})
         article = await article_service.create_draft(db, author, first if spec.moderated else draft, ctx)
         pdf = b"%PDF-1.7\n" + f"{tag}PDF".encode() + b"\n%%EOF\n"
-        await article_files.attach(db, ctx.settings, author, article.id, InMemoryUpload(pdf))
+        await article_files.attach(db, ctx, author, article.id, InMemoryUpload(pdf))
         world.articles[spec.key] = article
         if spec in UNPUBLISHED:
             if spec is not DRAFT:

@@ -1,4 +1,4 @@
-"""article hidden reason
+"""article hiding and revision pdfs
 
 Revision ID: 0012
 Revises: 0011
@@ -19,8 +19,16 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.add_column(sa.Column("hidden_reason", sa.Text(), nullable=True))
+    with op.batch_alter_table("article_revisions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("pdf_stored_name", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("pdf_filename", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("pdf_size", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("article_revisions", schema=None) as batch_op:
+        batch_op.drop_column("pdf_size")
+        batch_op.drop_column("pdf_filename")
+        batch_op.drop_column("pdf_stored_name")
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.drop_column("hidden_reason")
