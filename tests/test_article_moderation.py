@@ -1,4 +1,5 @@
-"""Moderators hide a published article from its readers, with a reason its authors are told."""
+"""Editors and moderators: who can review an article, and hiding a published one from its readers
+with a reason its authors are told."""
 
 from __future__ import annotations
 
@@ -109,3 +110,35 @@ async def test_only_published_articles_are_hidden(client, db):
         f"/api/v1/articles/{article.id}/hide", json={"reason": "too soon"}, headers=token
     )
     assert refused.status_code == 403
+
+
+async def test_an_article_no_editor_could_read_cannot_be_submitted(client, db):
+    """A TLP:RED article is read only by its participants: unless a moderator is among them, it
+    would wait in no one's review queue."""
+    agency = await make_agency(db)
+    category = await make_category(db, tier=Tier.AGENCIES)
+    moderator = await make_member(db, role=Role.MODERATOR)
+    author = await make_member(db, agency=agency)
+    colleague = await make_member(db, agency=agency)
+    article = await make_article(db, author, category, tlp=TLP.RED, participants=(colleague.username,))
+    await db.commit()
+    await sign_in(client, author.email)
+    refused = await post_form(client, f"/a/{article.id}/submit", page=f"/a/{article.id}/edit")
+    assert refused.status_code == 422 and "No editor could read this article" in refused.text
+    form = {
+        "category_id": str(category.id),
+        "title": article.title,
+        "abstract": article.abstract,
+        "body": article.body_source,
+        "tlp": "red",
+        "participants": f"@{colleague.username}, @{moderator.username}",
+    }
+    assert (
+        await post_form(client, f"/a/{article.id}/edit", form, page=f"/a/{article.id}/edit")
+    ).status_code == 303
+    assert (
+        await post_form(client, f"/a/{article.id}/submit", page=f"/a/{article.id}/edit")
+    ).status_code == 303
+    token = await api_token(client, moderator.email)
+    queue = (await client.get("/api/v1/articles/review-queue", headers=token)).json()
+    assert [a["id"] for a in queue] == [article.id]

@@ -34,6 +34,7 @@ from app.policy import (
     check_label_fits_category,
     check_revision_keeps_access,
     check_thread_tier,
+    editors_who_can_review,
     members_who_can_read_article,
     members_who_can_see_category,
 )
@@ -258,6 +259,11 @@ async def submit(db: AsyncSession, member: Member, article_id: int, ctx: Request
     check_can_submit_article(member, article)
     if len(article.abstract) < 20 or len(article.body_source) < 50:
         raise InvalidInput("Write an abstract (20 characters or more) and a body before submitting.")
+    if await db.scalar(editors_who_can_review(article.id).with_only_columns(Member.id).limit(1)) is None:
+        raise InvalidInput(
+            "No editor could read this article at its access level and label, so none could review it. "
+            "Name a moderator among its TLP:RED participants, or choose a wider label or category."
+        )
     article.status = ArticleStatus.SUBMITTED
     article.submitted_at = utcnow()
     await audit(db, ctx, member, "article.submit", article)

@@ -447,6 +447,15 @@ def members_who_can_read_article(article_id: int) -> Select[tuple[Member]]:
     )
 
 
+def editors_who_can_review(article_id: int) -> Select[tuple[Member]]:
+    """Moderators who would find the article in their review queue: staff who could read it once
+    published and are not among its authors."""
+    return members_who_can_read_article(article_id).where(
+        _staff(Member),
+        ~exists().where(ArticleAuthor.article_id == article_id, ArticleAuthor.member_id == Member.id),
+    )
+
+
 def visible_notifications(query: Select[T], member: Member | None) -> Select[T]:
     """Notifications point at a thread or an article; each is shown only while its subject is
     visible, by the same expressions as the pages."""
