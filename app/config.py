@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     second_factor_for_everyone: bool = False
     rate_second_factor_per_address: str = "30/minute"
     rate_second_factor_per_account: str = "5 per 15 minutes"
+    rate_posting_per_account: str = "10/minute"
 
     @model_validator(mode="after")
     def _secret_key_required_outside_demo(self) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 class ServiceError(Exception):
     status_code = 400
+    headers: dict[str, str] | None = None
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -18,6 +19,16 @@ class InvalidInput(ServiceError):
 
 class TooLarge(ServiceError):
     status_code = 413
+
+
+class TooFast(ServiceError):
+    """A limit on posting: a refusal the writer can act on (wait), shown in the form they used."""
+
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"You are posting faster than Liaison allows. Try again in {retry_after} seconds.")
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 class Conflict(ServiceError):

@@ -177,7 +177,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 {"detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]},
                 status_code=exc.status_code,
             )
-        return _error(request, exc.status_code, exc.message)
+        return _error(request, exc.status_code, exc.message, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

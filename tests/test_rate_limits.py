@@ -111,3 +111,43 @@ async def test_limits_are_shared_between_workers_through_redis():
     with pytest.raises(RateLimited) as refused:
         await worker_a.hit("2/minute", "test", key)
     assert refused.value.retry_after >= 1
+
+
+async def test_posting_is_limited_per_member_across_threads_replies_articles_and_comments(
+    client, db, monkeypatch
+):
+    from app.accounts.models import MemberKind, Role
+    from app.config import get_settings
+    from tests.support.articles import make_article
+    from tests.support.forum import make_category, make_thread
+    from tests.support.web import api_token, sign_in
+
+    monkeypatch.setattr(get_settings(), "rate_posting_per_account", "3/minute")
+    category = await make_category(db)
+    moderator = await make_member(db, role=Role.MODERATOR)
+    writer = await make_member(db, kind=MemberKind.ACADEMIC)
+    article = await make_article(db, writer, category, publish_as=moderator)
+    thread = await make_thread(db, writer, category)
+    await db.commit()
+    await sign_in(client, writer.email)
+    page = f"/a/{article.id}"
+    comment = await post_form(client, page + "/comments", {"body": "First remark."}, page=page, htmx=True)
+    reply = await post_form(client, f"/t/{thread.id}/reply", {"body": "A reply."}, page=f"/t/{thread.id}")
+    draft = await post_form(
+        client,
+        "/articles/new",
+        {"category_id": str(category.id), "title": "Third post"},
+        page="/articles/new",
+    )
+    assert [comment.status_code, reply.status_code, draft.status_code] == [200, 303, 303]
+
+    refused = await post_form(client, page + "/comments", {"body": "Fourth."}, page=page, htmx=True)
+    assert refused.status_code == 429 and "posting faster than Liaison allows" in refused.text
+    assert "Fourth." in refused.text, "the text stays in the form"
+    token = await api_token(client, writer.email)
+    api = await client.post(f"/api/v1/threads/{thread.id}/posts", json={"body": "Fifth."}, headers=token)
+    assert api.status_code == 429 and int(api.headers["Retry-After"]) > 0
+    other = await make_member(db, kind=MemberKind.ACADEMIC)
+    await db.commit()
+    await sign_in(client, other.email)
+    assert (await post_form(client, page + "/comments", {"body": "Mine."}, page=page)).status_code == 303

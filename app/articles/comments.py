@@ -37,6 +37,7 @@ async def add(
         if parent.article_id != article.id:
             raise NotVisible
         check_can_reply_to_comment(member, parent)
+    await ctx.count_posting(member.id)
     rendered = markdown.render(data.body)
     comment = Comment(
         article_id=article.id,

@@ -186,6 +186,7 @@ async def audit(
 
 async def create_draft(db: AsyncSession, member: Member, data: DraftIn, ctx: RequestContext) -> Article:
     check_can_write_articles(member)
+    await ctx.count_posting(member.id)
     article, _ = await _apply(db, member, None, data)
     await audit(db, ctx, member, "article.create", article)
     return article

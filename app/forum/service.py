@@ -35,6 +35,7 @@ async def create_thread(db: AsyncSession, member: Member, data: ThreadIn, ctx: R
     tlp = data.tlp or category.default_tlp
     check_label_fits_category(tlp, category)
     check_thread_tier(category, data.tier)
+    await ctx.count_posting(member.id)
     if tlp is TLP.AMBER_STRICT and member.agency_id is None:
         raise Forbidden("TLP:AMBER+STRICT limits a thread to the author's agency, and you have none.")
     participants: list[Member] = []
@@ -100,6 +101,7 @@ async def _red_participants(
 async def reply(db: AsyncSession, member: Member, thread_id: int, body: str, ctx: RequestContext) -> Post:
     thread = await queries.thread(db, member, thread_id)
     check_can_reply(thread)
+    await ctx.count_posting(member.id)
     now = utcnow()
     number = await db.scalar(
         update(Thread)
