@@ -47,6 +47,8 @@ async def test_write_submit_publish_comment_and_notify(live_server, browser):
     await assert_accessible(editor)
     await editor.get_by_role("button", name="Publish").click()
     await editor.get_by_role("heading", name="How to cite").wait_for()
+    await editor.get_by_role("button", name="Hide from its readers").wait_for()
+    await assert_accessible(editor)
 
     reader, reader_errors = await _sign_in(browser, base, "colleague@mup.hr")
     await reader.goto(article_url)
