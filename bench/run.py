@@ -136,6 +136,8 @@ def run_engine(engine: str, duration: int, connections: int, sizes: dict[str, in
             "thread (50 replies)": f"/t/{seeded['thread_id']}",
             "category": f"/c/{seeded['category_slug']}",
             "home": "/",
+            "article (200 comments)": f"/a/{seeded['article_id']}",
+            "articles list": "/articles",
         }
         results: dict[str, dict[str, float]] = {}
         for name, path in targets.items():
@@ -167,10 +169,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=20_000)
     parser.add_argument("--replies", type=int, default=200_000)
     parser.add_argument("--members", type=int, default=2000)
+    parser.add_argument("--articles", type=int, default=2000)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
-    sizes = {"members": args.members, "categories": 20, "threads": args.threads, "replies": args.replies}
+    sizes = {
+        "members": args.members,
+        "categories": 20,
+        "threads": args.threads,
+        "replies": args.replies,
+        "articles": args.articles,
+    }
     report = [run_engine(e, args.duration, args.connections, sizes) for e in args.engines.split(",")]
     out = ROOT / "bench" / "results.json"
     out.write_text(json.dumps(report, indent=2) + "\n")

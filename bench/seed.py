@@ -25,6 +25,7 @@ from app.db import create_engine
 from app.forum import markdown
 from app.forum.models import TLP, AccessGrant, Category, Post, Thread, Tier
 from app.security import passwords
+from bench.seed_articles import seed_articles
 
 WORDS = (
     "border crossing patrol officers asylum applications biometric enrolment e-gates queue times "
@@ -89,6 +90,7 @@ async def seed(
     seed_value: int = 7,
     history_days: int = 0,
     writer: Callable[[random.Random, int], str] | None = None,
+    articles: int = 0,
 ) -> dict:
     """`history_days` spreads threads and their replies over that many days, as in a forum that has
     been running for a while (the digest reads one week of it); 0 puts every reply in the last hours,
@@ -284,6 +286,11 @@ async def seed(
             )
         batch.clear()
 
+        article_id = (
+            await seed_articles(conn, rng, now, member_ids, category_rows, articles, paragraph)
+            if articles
+            else None
+        )
         reader = member_ids[0]
         token = secrets.token_urlsafe(32)
         await conn.execute(
@@ -309,6 +316,7 @@ async def seed(
     return {
         "session_token": token,
         "thread_id": big_thread,
+        "article_id": article_id,
         "category_slug": "category-0",
         "posts": post_total,
         "threads": len(thread_ids),
