@@ -227,7 +227,8 @@ async def test_comments_replies_notifications_and_moderation(client, other_clien
         page=f"/a/{article.id}",
         htmx=True,
     )
-    assert reply.status_code == 200
+    assert reply.status_code == 200 and reply.headers["HX-Retarget"] == f"#c{top_id}"
+    assert reply.headers["HX-Reswap"] == "beforeend", "a reply lands inside the comment it answers"
     nested = await post_form(
         client,
         f"/a/{article.id}/comments",
@@ -235,7 +236,7 @@ async def test_comments_replies_notifications_and_moderation(client, other_clien
         page=f"/a/{article.id}",
         htmx=True,
     )
-    assert nested.status_code == 200
+    assert nested.status_code == 200 and nested.headers["HX-Retarget"] == f"#c{top_id}", "one level deep"
     replies = list(await db.scalars(select(Notification).where(Notification.kind == "comment_reply")))
     assert {n.member_id for n in replies} == {commenter.id, author.id}
     from app.articles.models import Comment

@@ -87,9 +87,12 @@ async def revision(
 async def _comment_block(
     request: Request, db: DbSession, member: CurrentMember, comment: Comment, block: str = "comment"
 ) -> Response:
+    """One comment card for HTMX to swap in. A new reply goes at the end of its thread of
+    replies, inside the comment it answers, as a reload would show it."""
     article = await queries.article(db, member, comment.article_id)
     if not is_htmx(request):
         return redirect(request, f"/a/{article.id}#c{comment.id}")
+    placed = block == "new_comment" and comment.parent_id is not None
     return render(
         request,
         "articles/article.html",
@@ -103,6 +106,7 @@ async def _comment_block(
             "errors": {},
         },
         block=block,
+        headers={"HX-Retarget": f"#c{comment.parent_id}", "HX-Reswap": "beforeend"} if placed else None,
     )
 
 

@@ -1,6 +1,7 @@
 """An article's life as its author, an editor and a reader see it: write a draft that autosaves,
 with a co-author chosen from suggestions, submit it, the editor publishes it, a colleague
-comments in place, and the author follows the notification. axe-core checks every page."""
+comments in place, and the author follows the notification and replies in place. axe-core checks
+every page."""
 
 from __future__ import annotations
 
@@ -68,6 +69,13 @@ async def test_write_submit_publish_comment_and_notify(live_server, browser):
     await author.get_by_role("link", name="commented on").first.click()
     await author.locator("article.comment", has_text="Which models did you use?").wait_for()
     assert author.url.startswith(article_url)
+    await author.locator("article.comment", has_text="Which models").get_by_role("link", name="Reply").click()
+    await author.get_by_role("heading", name="Reply to a comment").wait_for()
+    await author.get_by_label("Your comment (Markdown)").fill("FLIR units, mostly.")
+    await author.get_by_role("button", name="Post reply").click()
+    nested = author.locator("article.comment:not(.reply) article.comment.reply", has_text="FLIR units")
+    await nested.wait_for()
+    await assert_accessible(author)
     assert not author_errors and not editor_errors and not reader_errors, (
         author_errors,
         editor_errors,
