@@ -142,3 +142,23 @@ async def test_an_article_no_editor_could_read_cannot_be_submitted(client, db):
     token = await api_token(client, moderator.email)
     queue = (await client.get("/api/v1/articles/review-queue", headers=token)).json()
     assert [a["id"] for a in queue] == [article.id]
+
+
+async def test_a_suspended_coauthor_hears_nothing_of_decisions(client, db, app, smtp):
+    category = await make_category(db)
+    moderator = await make_member(db, role=Role.MODERATOR)
+    author = await make_member(db, kind=MemberKind.ACADEMIC)
+    coauthor = await make_member(db, kind=MemberKind.ACADEMIC)
+    article = await make_article(db, author, category, coauthors=(coauthor.username,))
+    coauthor.suspended_at = coauthor.created_at
+    await db.commit()
+    await deliver_mail(db, app)
+    smtp.clear()
+    token = await api_token(client, author.email)
+    assert (await client.post(f"/api/v1/articles/{article.id}/submit", headers=token)).status_code == 200
+    token = await api_token(client, moderator.email)
+    assert (await client.post(f"/api/v1/articles/{article.id}/publish", headers=token)).status_code == 200
+    await deliver_mail(db, app)
+    await smtp.wait_for(author.email, "Your article was published")
+    told = set(await db.scalars(select(Notification.member_id).where(Notification.article_id == article.id)))
+    assert told == {author.id} and not smtp.to(coauthor.email)

@@ -12,7 +12,7 @@ from app.context import RequestContext
 from app.db import utcnow
 from app.mail import service as mail_service
 from app.notifications.models import Notification, NotificationKind
-from app.policy import check_can_hide_article, check_can_review_article
+from app.policy import can_see_content, check_can_hide_article, check_can_review_article
 
 
 async def publish(db: AsyncSession, editor: Member, article_id: int, ctx: RequestContext) -> Article:
@@ -73,10 +73,11 @@ def _tell_authors(
     kind: NotificationKind,
     notes: str | None,
 ) -> None:
-    """A notification for each author, and an e-mail. E-mail leaves our control: for AMBER and
-    stricter it names neither the article nor the notes."""
+    """A notification for each author who may still read anything here (not a suspended one),
+    and an e-mail. E-mail leaves our control: for AMBER and stricter it names neither the article
+    nor the notes."""
     restricted = article.tlp.restricted
-    for author in article.author_members:
+    for author in filter(can_see_content, article.author_members):
         db.add(Notification(member_id=author.id, kind=kind, article_id=article.id, actor_id=editor.id))
         mail_service.send_template(
             db,
