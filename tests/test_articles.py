@@ -428,3 +428,13 @@ async def test_a_comment_refused_without_javascript_shows_the_whole_page_with_th
     assert "x" * 70_000 in response.text, "the text is kept to be shortened"
     form = await client.get(f"/a/{article.id}/comment-form", params={"reply": 999999})
     assert form.status_code == 404
+
+
+async def test_the_article_page_is_whole_for_htmx_too(client, db):
+    category = await make_category(db)
+    moderator = await make_member(db, role=Role.MODERATOR)
+    author = await make_member(db, kind=MemberKind.ACADEMIC)
+    article = await make_article(db, author, category, publish_as=moderator)
+    await _signed_in(client, db, kind=MemberKind.ACADEMIC)
+    page = await client.get(f"/a/{article.id}", headers={"HX-Request": "true"})
+    assert page.status_code == 200 and "How to cite" in page.text

@@ -151,7 +151,8 @@ async def article_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    """The whole article page; an HTMX request for the comment form gets that block alone."""
+    """The whole article page; when a comment was refused, an HTMX request gets the comment form
+    alone, with the message and the text."""
     view = await queries.article_view(db, member, article_id)
     return render(
         request,
@@ -168,7 +169,7 @@ async def article_page(
             "parent_id": parent_id,
             "errors": errors or {},
         },
-        block="comment_form",
+        block="comment_form" if errors else None,
         status_code=status_code,
         headers={"HX-Retarget": "#comment-form", "HX-Reswap": "outerHTML"} if errors else None,
     )
