@@ -24,7 +24,6 @@ from app.articles.schemas import (
 )
 from app.deps import ApiMember, ApiModerator, Ctx, DbSession
 from app.forum.schemas import AuthorOut
-from app.policy import check_can_see_article_history
 
 router = APIRouter(prefix="/articles", tags=["articles"])
 Page = Annotated[int, Query(ge=1, le=10_000)]
@@ -156,14 +155,12 @@ async def unhide(article_id: int, db: DbSession, ctx: Ctx, moderator: ApiModerat
 
 @router.get("/{article_id}/revisions", response_model=list[RevisionOut])
 async def revisions(article_id: int, db: DbSession, member: ApiMember) -> list[RevisionOut]:
-    check_can_see_article_history(member)
-    article = await queries.article(db, member, article_id)
-    return [RevisionOut.model_validate(r) for r in await queries.revisions(db, article)]
+    _, found = await service.revisions(db, member, article_id)
+    return [RevisionOut.model_validate(r) for r in found]
 
 
 @router.get("/{article_id}/revisions/{number}", response_model=RevisionTextOut)
 async def revision(article_id: int, number: int, db: DbSession, member: ApiMember) -> RevisionTextOut:
-    check_can_see_article_history(member)
     _, found = await service.revision(db, member, article_id, number)
     return RevisionTextOut.model_validate(found)
 

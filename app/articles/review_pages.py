@@ -12,7 +12,7 @@ from app.articles.schemas import CommentEditIn, CommentIn, HideIn, ReturnIn
 from app.deps import Ctx, CurrentMember, DbSession, RequireModerator, verify_csrf
 from app.errors import InvalidInput, ServiceError
 from app.forms import FORM_LEVEL, form_values, validate
-from app.policy import Forbidden, can_moderate, check_can_see_article_history
+from app.policy import Forbidden, can_moderate
 from app.templating import is_htmx, render
 from app.web import redirect
 
@@ -66,20 +66,14 @@ async def unhide_article(
 
 @router.get("/a/{article_id}/revisions")
 async def revisions(request: Request, article_id: int, db: DbSession, member: CurrentMember) -> Response:
-    check_can_see_article_history(member)
-    article = await queries.article(db, member, article_id)
-    return render(
-        request,
-        "articles/revisions.html",
-        {"article": article, "revisions": await queries.revisions(db, article), "shown": None},
-    )
+    article, found = await service.revisions(db, member, article_id)
+    return render(request, "articles/revisions.html", {"article": article, "revisions": found, "shown": None})
 
 
 @router.get("/a/{article_id}/revisions/{number}")
 async def revision(
     request: Request, article_id: int, number: int, db: DbSession, member: CurrentMember
 ) -> Response:
-    check_can_see_article_history(member)
     article, shown = await service.revision(db, member, article_id, number)
     return render(request, "articles/revisions.html", {"article": article, "revisions": [], "shown": shown})
 

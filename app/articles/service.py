@@ -29,6 +29,7 @@ from app.policy import (
     Forbidden,
     NotVisible,
     check_can_edit_article,
+    check_can_see_article_history,
     check_can_submit_article,
     check_can_write_articles,
     check_label_fits_category,
@@ -271,9 +272,19 @@ async def submit(db: AsyncSession, member: Member, article_id: int, ctx: Request
     return article
 
 
+async def revisions(
+    db: AsyncSession, member: Member, article_id: int
+) -> tuple[Article, list[ArticleRevision]]:
+    """Earlier versions, newest first, for those who may see them (moderators)."""
+    check_can_see_article_history(member)
+    article = await queries.article(db, member, article_id)
+    return article, await queries.revisions(db, article)
+
+
 async def revision(
     db: AsyncSession, member: Member, article_id: int, number: int
 ) -> tuple[Article, ArticleRevision]:
+    check_can_see_article_history(member)
     article = await queries.article(db, member, article_id)
     found = await db.scalar(
         select(ArticleRevision).where(
