@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Error as PlaywrightError
 
 from tests.support.factories import PASSWORD
 from tests.support.totp import answer_second_step
@@ -16,7 +17,16 @@ axe = Axe()
 
 
 async def assert_accessible(page) -> None:
-    results = await axe.run(page)
+    """Runs once the page has loaded: a click that navigates returns as the next page starts
+    loading, and axe cannot run on a document that is being replaced."""
+    await page.wait_for_load_state("load")
+    try:
+        results = await axe.run(page)
+    except PlaywrightError as exc:
+        if "documentElement" not in str(exc):
+            raise
+        await page.wait_for_load_state("load")
+        results = await axe.run(page)
     serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not serious, f"{page.url}: " + "; ".join(f"{v['id']}: {v['help']}" for v in serious)
 

@@ -16,6 +16,7 @@ async def test_write_submit_publish_comment_and_notify(live_server, browser):
     await author.get_by_role("heading", name="Articles").wait_for()
     await assert_accessible(author)
     await author.get_by_role("link", name="Write an article").click()
+    await author.get_by_role("heading", name="Write an article").wait_for()
     await assert_accessible(author)
     await author.get_by_label("Title").fill("Thermal cameras at night crossings")
     await author.get_by_role("button", name="Create draft").click()
@@ -43,8 +44,10 @@ async def test_write_submit_publish_comment_and_notify(live_server, browser):
 
     editor, editor_errors = await _sign_in(browser, base, "moderator@liaison.test")
     await editor.get_by_role("link", name="Review").click()
+    await editor.get_by_role("heading", name="Articles waiting for review").wait_for()
     await assert_accessible(editor)
     await editor.get_by_role("link", name="Thermal cameras at night crossings").click()
+    await editor.get_by_role("heading", name="Review").wait_for()
     await assert_accessible(editor)
     await editor.get_by_role("button", name="Publish").click()
     await editor.get_by_role("heading", name="How to cite").wait_for()
