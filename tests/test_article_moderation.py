@@ -162,3 +162,29 @@ async def test_a_suspended_coauthor_hears_nothing_of_decisions(client, db, app, 
     await smtp.wait_for(author.email, "Your article was published")
     told = set(await db.scalars(select(Notification.member_id).where(Notification.article_id == article.id)))
     assert told == {author.id} and not smtp.to(coauthor.email)
+
+
+async def test_the_audit_log_withholds_reasons_about_what_the_reader_cannot_see(client, other_client, db):
+    agency = await make_agency(db)
+    category = await make_category(db, tier=Tier.AGENCIES)
+    named = await make_member(db, role=Role.MODERATOR)
+    other = await make_member(db, role=Role.MODERATOR)
+    author = await make_member(db, agency=agency)
+    article = await make_article(
+        db, author, category, tlp=TLP.RED, participants=(named.username,), publish_as=named
+    )
+    await db.commit()
+    await sign_in(client, named.email)
+    url = f"/a/{article.id}"
+    await post_form(client, url + "/hide", {"reason": "Quotes the checkpoint rota"}, page=url)
+    assert "Quotes the checkpoint rota" in (await client.get("/audit")).text
+    await sign_in(other_client, other.email)
+    log = (await other_client.get("/audit")).text
+    assert "article.hide" in log and "Quotes the checkpoint rota" not in log and "withheld" in log
+    token = await api_token(other_client, other.email)
+    events = (await other_client.get("/api/v1/audit", headers=token)).json()["events"]
+    hidden = next(e for e in events if e["action"] == "article.hide")
+    assert hidden["details"] == {"withheld": "you cannot see what this event is about"}
+    event = await db.scalar(select(AuditEvent).where(AuditEvent.action == "article.hide"))
+    await db.refresh(event)
+    assert event.details == {"reason": "Quotes the checkpoint rota"}, "the record itself is kept whole"

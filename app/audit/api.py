@@ -13,7 +13,12 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 
 @router.get("", response_model=AuditPage)
 async def audit_log(
-    db: DbSession, _reader: ApiAuditReader, query: Annotated[AuditQuery, Query()]
+    db: DbSession, reader: ApiAuditReader, query: Annotated[AuditQuery, Query()]
 ) -> AuditPage:
     events, total = await service.list_events(db, query.to_filter(), query.page)
-    return AuditPage(total=total, page=query.page, events=[AuditEventOut.model_validate(e) for e in events])
+    withheld = await service.withheld(db, reader, events)
+    shown = [AuditEventOut.model_validate(e) for e in events]
+    for event in shown:
+        if event.id in withheld:
+            event.details = {"withheld": "you cannot see what this event is about"}
+    return AuditPage(total=total, page=query.page, events=shown)

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/audit")
 
 @router.get("")
 async def audit_log(
-    request: Request, db: DbSession, _reader: RequireAuditReader, query: Annotated[AuditQuery, Query()]
+    request: Request, db: DbSession, reader: RequireAuditReader, query: Annotated[AuditQuery, Query()]
 ) -> Response:
     events, total = await service.list_events(db, query.to_filter(), query.page)
     return render(
@@ -24,6 +24,7 @@ async def audit_log(
         "audit/log.html",
         {
             "events": events,
+            "withheld": await service.withheld(db, reader, events),
             "total": total,
             "query": query,
             "actions": await service.known_actions(db),

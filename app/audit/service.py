@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,11 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.models import Member
+from app.articles.models import Article, Comment
 from app.audit.models import AuditEvent
+from app.forum.models import Post, Thread
+from app.policy import visible_articles, visible_comments, visible_posts, visible_threads
 
 PAGE_SIZE = 50
 FORBIDDEN_DETAIL_KEYS = frozenset({"password", "token", "secret", "hash", "code"})
@@ -76,3 +81,25 @@ async def list_events(db: AsyncSession, flt: AuditFilter, page: int = 1) -> tupl
 async def known_actions(db: AsyncSession) -> list[str]:
     rows = await db.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     return list(rows)
+
+
+_CONTENT: dict[str, tuple[Callable[[Member], Select[Any]], Any]] = {
+    "thread": (visible_threads, Thread.id),
+    "post": (visible_posts, Post.id),
+    "article": (visible_articles, Article.id),
+    "comment": (visible_comments, Comment.id),
+}
+
+
+async def withheld(db: AsyncSession, reader: Member, events: list[AuditEvent]) -> set[int]:
+    """Events whose details the reader may not see: those about a thread, post, article or comment
+    the reader cannot see (a working group's, a TLP:RED one, or deleted). A moderator's reason for
+    hiding something can quote it, and the audit log is read by staff who were not granted it."""
+    hidden: set[int] = set()
+    for kind, (visible, column) in _CONTENT.items():
+        about = {e.target_id for e in events if e.target_type == kind and e.target_id is not None}
+        if not about:
+            continue
+        seen = set(await db.scalars(visible(reader).with_only_columns(column).where(column.in_(about))))
+        hidden |= {e.id for e in events if e.target_type == kind and e.target_id not in seen and e.details}
+    return hidden

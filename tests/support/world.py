@@ -16,6 +16,7 @@ from app.articles import review as article_review
 from app.articles import service as article_service
 from app.articles.models import Article, ArticleStatus, Comment
 from app.articles.schemas import CommentIn, DraftIn
+from app.audit import service as audit_service
 from app.config import get_settings
 from app.context import RequestContext
 from app.db import utcnow
@@ -91,6 +92,7 @@ class World:
     articles: dict[str, Article] = field(default_factory=dict)
     comment_ids: list[int] = field(default_factory=list)
     staff_only: dict[str, list[str]] = field(default_factory=dict)
+    hidden_posts: dict[str, int] = field(default_factory=dict)
     nobody: set[str] = field(default_factory=set)
 
     def is_staff(self, account: str) -> bool:
@@ -275,6 +277,7 @@ async def build(db: AsyncSession) -> World:
             await _moderate_thread(db, world, threads[spec.key].id, spec.key, f"CANARY{n:02d}X", ctx)
     world.post_ids.sort()
     await _add_articles(db, world, ctx)
+    await _record_hiding(db, world)
     await db.commit()
     return world
 
@@ -300,7 +303,25 @@ async def _moderate_thread(
     edited = await forum_service.reply(db, author, thread_id, f"First {tag}FIRSTDRAFT", ctx)
     await forum_service.edit_post(db, author, edited.id, "Corrected wording", ctx)
     world.post_ids += [hidden.id, gone.id, edited.id]
-    world.staff_only[key] = [f"{tag}MODHIDDEN", f"{tag}FIRSTDRAFT", f"{tag}GONE"]
+    world.staff_only[key] = [f"{tag}MODHIDDEN", f"{tag}FIRSTDRAFT", f"{tag}GONE", f"{tag}HIDEREASON"]
+    world.hidden_posts[key] = hidden.id
+
+
+async def _record_hiding(db: AsyncSession, world: World) -> None:
+    """The audit entries hiding would have written, with reasons that quote the hidden reply: the
+    audit log may show them only to staff who can see the thread. Recorded last, so that they are
+    on the log's first page."""
+    for n, spec in enumerate(SPECS):
+        if spec.key in world.hidden_posts:
+            await audit_service.record(
+                db,
+                action="post.hide",
+                actor_id=world.accounts["admin"].id,
+                ip=None,
+                target_type="post",
+                target_id=world.hidden_posts[spec.key],
+                details={"reason": f"Quotes CANARY{n:02d}XHIDEREASON"},
+            )
 
 
 class InMemoryUpload:
