@@ -95,9 +95,10 @@ def undo_on_rollback(db: AsyncSession, undo: Callable[[], Awaitable[None]]) -> N
 async def settle(db: AsyncSession, committed: bool) -> None:
     """After commit the undo list is dropped; after a rollback each undo runs, and one failing
     does not stop the others."""
-    for undo in db.info.pop(UNDO_KEY, []):
-        if committed:
-            continue
+    undos = db.info.pop(UNDO_KEY, [])
+    if committed:
+        return
+    for undo in undos:
         try:
             await undo()
         except Exception:
