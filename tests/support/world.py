@@ -338,8 +338,9 @@ class InMemoryUpload:
 
 
 async def _add_articles(db: AsyncSession, world: World, ctx: RequestContext) -> None:
-    """One published article per thread spec (with a comment and a PDF), a draft and a submitted
-    one; each carries canaries in its title, abstract, body, comment and PDF content."""
+    """One published article per thread spec (with a comment and a PDF), then a draft, a submitted,
+    a returned and a hidden one; each carries canaries in its title, abstract, body, comment, PDF
+    content and editor's notes. The moderated specs' articles also get `_moderate_article`."""
     author = world.accounts["official_a"]
     specs = [replace(s, key="art-" + s.key) for s in ARTICLE_SPECS]
     for n, spec in enumerate([*specs, *UNPUBLISHED, HIDDEN]):
