@@ -84,8 +84,8 @@ async def list_articles(
     author: Annotated[str | None, Query(max_length=41)] = None,
     page: Page = 1,
 ) -> list[ArticleSummaryOut]:
-    found, _ = await queries.published(db, member, keyword=keyword, author=author, page=page)
-    return [ArticleSummaryOut(**_summary_fields(a)) for a in found]  # type: ignore[arg-type]
+    listed = await queries.published(db, member, keyword=keyword, author=author, page=page)
+    return [ArticleSummaryOut(**_summary_fields(a)) for a in listed.articles]  # type: ignore[arg-type]
 
 
 @router.post("", response_model=ArticleOut, status_code=201)

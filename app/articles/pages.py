@@ -45,16 +45,15 @@ async def index(
     keyword = (keyword or "").strip()[:60] or None
     author = (author or "").strip()[:41] or None
     page = max(1, min(page, 10_000))
-    articles, total = await queries.published(db, member, keyword=keyword, author=author, page=page)
-    pages = max(1, -(-total // queries.ARTICLES_PER_PAGE))
+    listed = await queries.published(db, member, keyword=keyword, author=author, page=page)
     return render(
         request,
         "articles/index.html",
         {
-            "articles": articles,
-            "total": total,
-            "page": min(page, pages),
-            "pages": pages,
+            "articles": listed.articles,
+            "total": listed.total,
+            "page": listed.page,
+            "pages": listed.pages,
             "keyword": keyword or "",
             "author": author or "",
             "drafts": await queries.own_drafts(db, member) if can_write_articles(member) else [],

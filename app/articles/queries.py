@@ -88,19 +88,29 @@ def _published(member: Member, keyword: str | None, author: str | None) -> Selec
     return query
 
 
+@dataclass(frozen=True)
+class PublishedPage:
+    articles: list[Article]
+    total: int
+    page: int
+    """The page listed: the one asked for, or the last one when that was past the end."""
+    pages: int
+
+
 async def published(
     db: AsyncSession, member: Member, *, keyword: str | None = None, author: str | None = None, page: int = 1
-) -> tuple[list[Article], int]:
+) -> PublishedPage:
     """Newest first; counted through the same filter as listed."""
     query = _published(member, keyword, author)
     total = await db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = max(1, math.ceil(total / ARTICLES_PER_PAGE))
+    page = min(max(page, 1), pages)
     rows = await db.scalars(
         query.order_by(Article.published_at.desc(), Article.id.desc())
         .limit(ARTICLES_PER_PAGE)
-        .offset((min(max(page, 1), pages) - 1) * ARTICLES_PER_PAGE)
+        .offset((page - 1) * ARTICLES_PER_PAGE)
     )
-    return list(rows), total
+    return PublishedPage(list(rows), total, page, pages)
 
 
 async def own_drafts(db: AsyncSession, member: Member) -> list[Article]:
